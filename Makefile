@@ -20,13 +20,7 @@ help:
 install: $(STAMP)
 
 $(STAMP): $(PKG_DEFS)
-	@echo "==> preparing $(VENV) (kit venv)"
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt \
-		-e shared-infra -e base-images/api -e base-images/web
-	@touch $(STAMP)
-	@echo "==> $(VENV) ready: $(VENV)/bin/mortar, $(VENV)/bin/cookiecutter"
+	PYTHON=$(PYTHON) bash scripts/install-venv
 
 demo: install
 	$(VENV)/bin/mortar demo

@@ -1,0 +1,1 @@
+"""Commands: infra_cmds (see cli.py)."""

@@ -1,0 +1,1 @@
+"""Commands: run_cmds (see cli.py)."""

@@ -1,0 +1,1 @@
+"""Commands: site_cmds (see cli.py)."""
