@@ -1,0 +1,1 @@
+"""``GET /health/``: database, cache and broker state; answered for any Host, no tenant."""

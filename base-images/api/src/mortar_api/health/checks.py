@@ -1,0 +1,55 @@
+"""The individual health checks; each returns "ok" or a short error string."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+
+def check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def check_cache() -> str:
+    key = "health:probe"
+    cache.set(key, "1", 10)
+    if cache.get(key) != "1":
+        return "error: value not read back"
+    return "ok"
+
+
+def check_broker() -> str:
+    # The broker is Redis: a PING through the same URL and ACL user Celery uses.
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+CHECKS: dict[str, Callable[[], str]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+}
+
+
+def run_checks() -> dict[str, str]:
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # a probe reports, never raises
+            results[name] = f"error: {type(exc).__name__}"
+    return results

@@ -1,0 +1,265 @@
+"""The one base settings module of every Mortar api, worker and beat.
+
+Everything comes from the environment (twelve-factor; names in docs/contracts.md and
+docs/api-base.md). A site's settings module does ``from mortar_api.settings import *`` and
+extends the lists below with the helpers in ``mortar_api.settings_helpers``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+
+from mortar_api.settings_helpers import (
+    build_installed_apps,
+    csrf_trusted_origins,
+    parse_domains,
+    parse_languages,
+    redis_transport_options,
+)
+from mortar_api.tenancy.hosts import TenantAllowedHosts
+
+env = environ.Env()
+# A site may point at its .env explicitly; nothing is read implicitly from the cwd.
+if os.environ.get("MORTAR_ENV_FILE"):
+    environ.Env.read_env(os.environ["MORTAR_ENV_FILE"])
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(env("MORTAR_BASE_DIR", default=os.getcwd()))
+
+# --- core ---------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+_DEV_SECRET = "mortar-dev-only-" + "x" * 50
+SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
+MORTAR_SITE_SLUG = env("MORTAR_SITE_SLUG", default="mortar")
+MORTAR_REDIS_PREFIX = env("MORTAR_REDIS_PREFIX", default=MORTAR_SITE_SLUG)
+MORTAR_DOMAINS = parse_domains(env("MORTAR_DOMAINS", default=""))
+
+# Hosts are checked against the tenants' domains by the tenant middleware; ALLOWED_HOSTS
+# then admits exactly the host that middleware resolved (plus these static extras).
+ALLOWED_HOSTS = TenantAllowedHosts([*MORTAR_DOMAINS, *env.list("DJANGO_ALLOWED_HOSTS", default=[])])
+
+# --- apps (django-tenants: public schema = SHARED_APPS, each tenant schema = TENANT_APPS) -
+SHARED_APPS = [
+    "django_tenants",
+    "mortar_api.tenancy",
+    "modeltranslation",  # must precede django.contrib.admin
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "drf_spectacular",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "mortar_api.cms",
+    "mortar_api.media",
+    "mortar_api.webhooks",
+]
+INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
+
+TENANT_MODEL = "tenancy.Tenant"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+# New tenants are cloned from this always-migrated template schema (fast creation).
+TENANT_BASE_SCHEMA = env("MORTAR_TENANT_TEMPLATE_SCHEMA", default="mortar_template")
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MORTAR_MIGRATE_PROCESSES", default=2)
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "mortar_api.health.middleware.HealthCheckMiddleware",  # probes: any Host, no tenant
+    "mortar_api.tenancy.middleware.TenantMiddleware",  # unknown host -> 404 JSON
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mortar_api.urls"
+WSGI_APPLICATION = "mortar_api.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL",
+        default="postgres://postgres@127.0.0.1:5432/mortar" if DEBUG else environ.Env.NOTSET,
+        engine="django_tenants.postgresql_backend",
+    )
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and Redis (every key under "<prefix>:", the site's ACL user's namespace) -------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": MORTAR_REDIS_PREFIX,
+        # "<prefix>:cache:<schema>:<version>:<key>" - prefix first for the Redis ACL.
+        "KEY_FUNCTION": "mortar_api.tenancy.cache.make_key",
+        "TIMEOUT": env.int("MORTAR_CACHE_TIMEOUT", default=300),
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Celery (read by mortar_api.celery.create_app, namespace CELERY_) ----------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = redis_transport_options(MORTAR_REDIS_PREFIX)
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = redis_transport_options(MORTAR_REDIS_PREFIX)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("MORTAR_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("MORTAR_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_ANNOTATIONS = {"*": {"max_retries": 5, "default_retry_delay": 30}}
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("MORTAR_CELERY_EAGER", default=False)
+
+# --- languages (django-modeltranslation: per-language columns title_en, title_ar, ...) -----
+LANGUAGES = parse_languages(env("MORTAR_LANGUAGES", default="en"))
+LANGUAGE_CODE = LANGUAGES[0][0]
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _ in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
+USE_I18N = True
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+CELERY_TIMEZONE = TIME_ZONE
+USE_TZ = True
+
+# --- static and media ---------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MORTAR_MEDIA_STORAGE = env("MORTAR_MEDIA_STORAGE", default="local")
+if MORTAR_MEDIA_STORAGE == "s3":
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "location": env("AWS_LOCATION", default="media"),
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+        },
+    }
+elif MORTAR_MEDIA_STORAGE == "local":
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"MORTAR_MEDIA_STORAGE must be 'local' or 's3', not {MORTAR_MEDIA_STORAGE!r}"
+    )
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MORTAR_MAX_BODY_BYTES", default=10 * 1024 * 1024)
+
+# --- email ----------------------------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- security (production defaults; behind the shared nginx, which sets X-Forwarded-Proto) -
+# MORTAR_HTTPS=false only for plain-http setups (local demo); `check --deploy` then warns.
+MORTAR_HTTPS = env.bool("MORTAR_HTTPS", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = MORTAR_HTTPS
+SESSION_COOKIE_SECURE = MORTAR_HTTPS
+CSRF_COOKIE_SECURE = MORTAR_HTTPS
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if MORTAR_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Same-origin requests of any tenant domain pass Django's CSRF check by Host; these are
+# the extra origins (the first tenant's domains, e.g. web on another port in development).
+CSRF_TRUSTED_ORIGINS = csrf_trusted_origins(MORTAR_DOMAINS, MORTAR_HTTPS) + env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=[]
+)
+
+# --- DRF and OpenAPI --------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
+        "rest_framework.renderers.BrowsableAPIRenderer"
+    )
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mortar API",
+    "DESCRIPTION": "Public content API and editor API of a Mortar site (per tenant domain).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- logging: one JSON object per line on stdout ----------------------------------------------
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "mortar_api.jsonlog.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.security.DisallowedHost": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,91 @@
+"""Building blocks of ``mortar_api.settings`` that a site's settings module reuses.
+
+A site's settings do ``from mortar_api.settings import *`` and then, for example::
+
+    TENANT_APPS = [*TENANT_APPS, "acme_blog"]
+    INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
+    ROOT_URLCONF = "acme.urls"            # a urls.py that includes mortar_api.urls
+    add_template_dir(TEMPLATES, BASE_DIR / "templates")
+
+See docs/extending.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf.locale import LANG_INFO
+from django.core.exceptions import ImproperlyConfigured
+
+
+def build_installed_apps(shared_apps: Sequence[str], tenant_apps: Sequence[str]) -> list[str]:
+    """INSTALLED_APPS as django-tenants wants it: shared apps first, then tenant-only apps.
+
+    Order is kept (modeltranslation, a shared app, must come before the admin) and an app
+    listed in both lists appears once.
+    """
+    apps: list[str] = []
+    for app in [*shared_apps, *tenant_apps]:
+        if app not in apps:
+            apps.append(app)
+    return apps
+
+
+def add_template_dir(templates: list[dict[str, Any]], directory: str | os.PathLike[str]) -> None:
+    """Put ``directory`` first in the Django template engine's DIRS (site templates win)."""
+    dirs = templates[0].setdefault("DIRS", [])
+    path = Path(directory)
+    if path not in dirs:
+        dirs.insert(0, path)
+
+
+def parse_languages(value: str) -> list[tuple[str, str]]:
+    """``"en,ar"`` -> ``[("en", "English"), ("ar", "العربية")]``; the first is the default.
+
+    Only codes Django knows are accepted, so a typo fails at start-up, not in a migration.
+    """
+    codes = [c.strip().lower() for c in value.split(",") if c.strip()]
+    if not codes:
+        raise ImproperlyConfigured("MORTAR_LANGUAGES is empty; give at least one code, e.g. 'en'")
+    unknown = [c for c in codes if c not in LANG_INFO or "name" not in LANG_INFO[c]]
+    if unknown:
+        raise ImproperlyConfigured(f"MORTAR_LANGUAGES has unknown language code(s): {unknown}")
+    if len(set(codes)) != len(codes):
+        raise ImproperlyConfigured(f"MORTAR_LANGUAGES lists a language twice: {value!r}")
+    return [(c, LANG_INFO[c]["name_local"]) for c in codes]
+
+
+def parse_domains(value: str | Iterable[str]) -> list[str]:
+    """Normalise a comma list of host names: lower case, no port, no trailing dot, unique."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        host = normalise_host(item)
+        if host and host not in out:
+            out.append(host)
+    return out
+
+
+def normalise_host(host: str) -> str:
+    """Lower-case, no port, no trailing dot: ``Acme.localhost:8080`` -> ``acme.localhost``."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def csrf_trusted_origins(domains: Iterable[str], https: bool) -> list[str]:
+    """Origins Django's CSRF check trusts besides the request's own host."""
+    schemes = ["https"] if https else ["https", "http"]
+    return [f"{scheme}://{d}" for d in domains for scheme in schemes]
+
+
+def redis_transport_options(prefix: str) -> dict[str, Any]:
+    """Kombu transport options keeping every Celery key and channel under ``<prefix>:``.
+
+    The site's Redis ACL user may only touch ``<prefix>:*`` keys and channels.
+    """
+    return {"global_keyprefix": f"{prefix}:", "visibility_timeout": 3600}

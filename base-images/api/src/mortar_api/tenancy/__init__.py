@@ -1,0 +1,1 @@
+"""Tenancy: Tenant/Domain models, host resolution, tenant-aware cache keys, media paths, tasks."""

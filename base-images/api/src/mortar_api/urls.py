@@ -1,0 +1,15 @@
+"""Root URLs of the base. A site's urls.py includes this module (see docs/extending.md)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mortar_api.health.views import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("mortar_api.cms.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("health/", health, name="health"),
+]
