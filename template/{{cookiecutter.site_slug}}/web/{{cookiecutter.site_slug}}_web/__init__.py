@@ -1,0 +1,1 @@
+"""This site's web overrides: templates in ``templates/``, assets in ``static/``."""
