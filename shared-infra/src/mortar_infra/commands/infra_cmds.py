@@ -1,1 +1,88 @@
-"""Commands: infra_cmds (see cli.py)."""
+"""Commands: `mortar infra up/down/status/render-nginx`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mortar_infra import native, nginx
+from mortar_infra.cli import infra
+from mortar_infra.clitools import handle_errors, say
+from mortar_infra.manifest import all_sites
+
+
+@infra.command()
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Start private PostgreSQL/Redis under $MORTAR_HOME even if the machine's answer.",
+)
+@handle_errors
+def up(private: bool) -> None:
+    """Bring the native shared stack up (idempotent).
+
+    nginx runs as a user process on 127.0.0.1:$MORTAR_HTTP_PORT (default 8080).
+    PostgreSQL/Redis: $MORTAR_POSTGRES_ADMIN_URL / $MORTAR_REDIS_ADMIN_URL when set,
+    else the machine's on 127.0.0.1:5432/6379 when they answer, else private ones.
+    """
+    native.up(private=private, say=say)
+    _print_status(native.status())
+
+
+@infra.command()
+@handle_errors
+def down() -> None:
+    """Stop what `infra up` started (nginx, private servers); external servers stay up."""
+    native.down(say=say)
+    say("==> stack down")
+
+
+@infra.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def status(as_json: bool) -> None:
+    """Show each component and whether it answers. Exit 1 if any does not."""
+    st = native.status()
+    if as_json:
+        click.echo(json.dumps(st, indent=2))
+    else:
+        _print_status(st)
+    if not st["healthy"]:
+        sys.exit(1)
+
+
+def _print_status(st: dict) -> None:
+    click.echo(f"MORTAR_HOME {st['home']}")
+    for c in st["components"]:
+        mark = "ok  " if c["ok"] else "DOWN"
+        click.echo(f"  {mark} {c['name']:<9} {c['mode']:<9} {c['address']}  ({c['detail']})")
+    for s in st["sites"]:
+        state = "registered" if s["registered"] else "not registered"
+        click.echo(f"  site {s['slug']:<12} {state:<15} {' '.join(s['domains'])}")
+
+
+@infra.command(name="render-nginx")
+@click.option(
+    "--mode",
+    type=click.Choice(["compose", "native"]),
+    default="compose",
+    show_default=True,
+    help="Upstreams as compose service aliases or native ports.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory to write nginx.conf and sites/*.conf into.",
+)
+@handle_errors
+def render_nginx(mode: str, out_dir: Path) -> None:
+    """Render the nginx config for every known site (e.g. for shared-infra/compose.yml)."""
+    written = nginx.render_all(mode, out_dir, all_sites())  # type: ignore[arg-type]
+    for p in written:
+        say(f"==> wrote {p}")

@@ -1,1 +1,89 @@
-"""Commands: site_cmds (see cli.py)."""
+"""Commands: `mortar site register/unregister/provision/deprovision`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mortar_infra import nginx, provision
+from mortar_infra.cli import site
+from mortar_infra.clitools import handle_errors, say
+from mortar_infra.manifest import load_site, registered_site
+
+SITE_DIR = click.Path(path_type=Path)
+
+
+@site.command()
+@click.argument("site_dir", type=SITE_DIR)
+@handle_errors
+def register(site_dir: Path) -> None:
+    """Route the site's domains through the shared nginx.
+
+    Writes the site's vhost (domains as server_name; /api/, /admin/, /static/,
+    /media/ to its api, the rest to its web), checks the whole config with
+    `nginx -t` and reloads nginx if it runs. If the check fails, the previous
+    config is restored and the command exits 1 with nginx's message.
+    """
+    s = load_site(site_dir)
+    say(f"==> registering {s.slug}: {' '.join(s.domains)} (api :{s.api_port}, web :{s.web_port})")
+    reloaded = nginx.apply_vhost(s.slug, nginx.render_vhost(s, "native"))
+    say(
+        f"==> {nginx.vhost_path(s.slug)} "
+        + (
+            "live (nginx reloaded)"
+            if reloaded
+            else "checked (nginx not running: `mortar infra up`)"
+        )
+    )
+
+
+@site.command()
+@click.argument("slug")
+@handle_errors
+def unregister(slug: str) -> None:
+    """Stop routing a site: remove its vhost, check and reload nginx."""
+    s = registered_site(slug)
+    if not nginx.vhost_path(s.slug).exists():
+        say(f"==> {slug} is not registered; nothing to do")
+        return
+    nginx.apply_vhost(s.slug, None)
+    say(f"==> {slug} unregistered; its domains now get the default server (connection closed)")
+
+
+@site.command(name="provision")
+@click.argument("site_dir", type=SITE_DIR)
+@click.option("--db-host", help="Host written into DATABASE_URL (e.g. `postgres` under Compose).")
+@click.option("--redis-host", help="Host written into REDIS_URL (e.g. `redis` under Compose).")
+@handle_errors
+def provision_cmd(site_dir: Path, db_host: str | None, redis_host: str | None) -> None:
+    """Create the site's database, login role and Redis ACL user; write them into its .env.
+
+    Idempotent: passwords already in the site's .env (DATABASE_URL/REDIS_URL, or
+    DB_PASSWORD/REDIS_PASSWORD from the template) are reused.
+    """
+    s = load_site(site_dir)
+    provision.provision(s, say=say, db_host=db_host, redis_host=redis_host)
+    say(f"==> {s.slug} provisioned")
+
+
+@site.command()
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--dump",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="pg_dump the database (custom format) to this file first.",
+)
+@handle_errors
+def deprovision(slug: str, yes: bool, dump: Path | None) -> None:
+    """Drop the site's database, role, Redis ACL user and every key under its prefix."""
+    s = registered_site(slug)
+    if not yes:
+        click.confirm(
+            f"Drop database {s.db_name}, role {s.db_role}, Redis user {s.redis_user} "
+            f"and all keys {s.redis_prefix}:*?",
+            abort=True,
+        )
+    provision.deprovision(s, say=say, dump=dump)
+    say(f"==> {slug} deprovisioned")

@@ -1,0 +1,242 @@
+"""Site manifests (`mortar.toml`) and the per-site state Mortar remembers.
+
+The small public API other modules (and `mortar site up`) use:
+
+- `load_site(site_dir) -> Site`: read and validate `<site_dir>/mortar.toml`, give the
+  site its native ports (from the manifest, else the ones remembered in
+  `$MORTAR_HOME/sites/<slug>/site.json`, else free ones allocated now and remembered).
+- `registered_site(slug) -> Site`: the remembered state of a site by slug (no site dir needed).
+- `all_sites() -> list[Site]`: every site Mortar remembers.
+- `forget_site(slug)`: drop the remembered state (after deprovision/unregister of a gone dir).
+- `Site`: `.slug .name .domains .mortar_version .api_port .web_port .site_dir .state_dir
+  .client_max_body_size .dns_name .db_name .db_role .redis_user .redis_prefix .env_path`.
+
+Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from mortar_infra.config import UsageError, mortar_home, read_json, write_json
+
+MANIFEST = "mortar.toml"
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
+# Names that would collide with PostgreSQL's own objects or Mortar's.
+RESERVED_SLUGS = frozenset(
+    {"postgres", "public", "template0", "template1", "mortar", "admin", "default", "root"}
+)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN_RE = re.compile(rf"^(?:\*\.)?{_LABEL}(?:\.{_LABEL})*$")
+# nginx size syntax is checked by `nginx -t`; this only keeps the value one token.
+_NGINX_TOKEN_RE = re.compile(r"^[^\s;{}'\"$#\\]{1,32}$")
+
+
+class ManifestError(UsageError):
+    """The manifest is missing or invalid."""
+
+
+@dataclass
+class Site:
+    slug: str
+    name: str
+    domains: list[str]
+    mortar_version: str
+    api_port: int
+    web_port: int
+    site_dir: str = ""
+    client_max_body_size: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def state_dir(self) -> Path:
+        return mortar_home() / "sites" / self.slug
+
+    @property
+    def dns_name(self) -> str:
+        return self.slug.replace("_", "-")
+
+    @property
+    def db_name(self) -> str:
+        return f"site_{self.slug}"
+
+    @property
+    def db_role(self) -> str:
+        return f"site_{self.slug}"
+
+    @property
+    def redis_user(self) -> str:
+        return f"site_{self.slug}"
+
+    @property
+    def redis_prefix(self) -> str:
+        return self.slug
+
+    @property
+    def env_path(self) -> Path:
+        return Path(self.site_dir) / ".env"
+
+
+def validate_slug(slug: object) -> str:
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        raise ManifestError(
+            f"invalid slug {slug!r}: use 2-30 of a-z, 0-9, _ starting with a letter"
+        )
+    if slug in RESERVED_SLUGS:
+        raise ManifestError(f"slug {slug!r} is reserved")
+    return slug
+
+
+def _validate_domains(domains: object, where: str) -> list[str]:
+    if not isinstance(domains, list) or not domains:
+        raise ManifestError(f"{where}: [site] domains must be a non-empty list of host names")
+    out: list[str] = []
+    for d in domains:
+        if not isinstance(d, str) or len(d) > 253 or not DOMAIN_RE.match(d):
+            raise ManifestError(f"{where}: invalid domain {d!r} (lower-case host name, no port)")
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def _validate_port(value: object, key: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 65535:
+        raise ManifestError(f"{where}: [native] {key} must be an integer 1024-65535")
+    return value
+
+
+def read_manifest(site_dir: Path) -> dict:
+    """Parse and validate `mortar.toml`; returns plain values (ports may be None)."""
+    path = Path(site_dir) / MANIFEST
+    if not Path(site_dir).is_dir():
+        raise ManifestError(f"{site_dir}: not a directory")
+    if not path.is_file():
+        raise ManifestError(f"{site_dir}: no {MANIFEST} (not a Mortar site directory)")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    site = data.get("site")
+    if not isinstance(site, dict):
+        raise ManifestError(f"{path}: missing [site] table")
+    try:
+        slug = validate_slug(site.get("slug"))
+    except ManifestError as exc:
+        raise ManifestError(f"{path}: {exc}") from None
+    name = site.get("name", slug)
+    if not isinstance(name, str) or not name.strip():
+        raise ManifestError(f"{path}: [site] name must be a non-empty string")
+    version = site.get("mortar_version", "")
+    if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise ManifestError(f"{path}: [site] mortar_version must look like 1.2.3")
+    native = data.get("native", {})
+    nginx = data.get("nginx", {})
+    if not isinstance(native, dict) or not isinstance(nginx, dict):
+        raise ManifestError(f"{path}: [native] and [nginx] must be tables")
+    api_port = _validate_port(native.get("api_port"), "api_port", str(path))
+    web_port = _validate_port(native.get("web_port"), "web_port", str(path))
+    if api_port is not None and api_port == web_port:
+        raise ManifestError(f"{path}: [native] api_port and web_port must differ")
+    body = nginx.get("client_max_body_size")
+    if body is not None and (not isinstance(body, str) or not _NGINX_TOKEN_RE.match(body)):
+        raise ManifestError(f"{path}: [nginx] client_max_body_size must be one token like '25m'")
+    return {
+        "slug": slug,
+        "name": name.strip(),
+        "domains": _validate_domains(site.get("domains"), str(path)),
+        "mortar_version": version,
+        "api_port": api_port,
+        "web_port": web_port,
+        "client_max_body_size": body,
+    }
+
+
+def _site_file(slug: str) -> Path:
+    return mortar_home() / "sites" / slug / "site.json"
+
+
+def _free_port(taken: set[int]) -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
+
+
+def _taken_ports(except_slug: str) -> set[int]:
+    ports: set[int] = set()
+    for s in all_sites():
+        if s.slug != except_slug:
+            ports.update((s.api_port, s.web_port))
+    return ports
+
+
+def load_site(site_dir: str | Path) -> Site:
+    """Read `<site_dir>/mortar.toml` and remember the site (ports allocated once)."""
+    site_dir = Path(site_dir).resolve()
+    m = read_manifest(site_dir)
+    known = read_json(_site_file(m["slug"]))
+    if (
+        known.get("site_dir")
+        and Path(known["site_dir"]) != site_dir
+        and Path(known["site_dir"]).joinpath(MANIFEST).is_file()
+    ):
+        raise ManifestError(
+            f"slug {m['slug']!r} already belongs to {known['site_dir']}; "
+            "deprovision/unregister it first or pick another slug"
+        )
+    taken = _taken_ports(m["slug"])
+    api_port = m["api_port"] or known.get("api_port") or _free_port(taken)
+    taken.add(api_port)
+    web_port = m["web_port"] or known.get("web_port")
+    if not web_port or web_port == api_port:
+        web_port = _free_port(taken)
+    site = Site(
+        slug=m["slug"],
+        name=m["name"],
+        domains=m["domains"],
+        mortar_version=m["mortar_version"],
+        api_port=api_port,
+        web_port=web_port,
+        site_dir=str(site_dir),
+        client_max_body_size=m["client_max_body_size"],
+        extra={k: v for k, v in known.get("extra", {}).items()},
+    )
+    save_site(site)
+    return site
+
+
+def save_site(site: Site) -> None:
+    site.state_dir.mkdir(parents=True, exist_ok=True)
+    write_json(_site_file(site.slug), asdict(site))
+
+
+def registered_site(slug: str) -> Site:
+    """The remembered state of `slug`; `ManifestError` if Mortar does not know it."""
+    validate_slug(slug)
+    data = read_json(_site_file(slug))
+    if not data:
+        raise ManifestError(f"unknown site {slug!r} (nothing under {_site_file(slug).parent})")
+    return Site(**data)
+
+
+def all_sites() -> list[Site]:
+    root = mortar_home() / "sites"
+    sites = []
+    for f in sorted(root.glob("*/site.json")):
+        data = read_json(f)
+        if data:
+            sites.append(Site(**data))
+    return sites
+
+
+def forget_site(slug: str) -> None:
+    f = _site_file(slug)
+    f.unlink(missing_ok=True)

@@ -1,0 +1,301 @@
+"""nginx config for the shared stack: render, check (`nginx -t`), reload, roll back.
+
+Native mode: nginx runs as a user process with prefix `$MORTAR_HOME/nginx/`
+(`nginx.conf`, `sites/<slug>.conf`, `logs/`, `tmp/`, `run/nginx.pid`).
+Compose mode: the same templates rendered for the official image
+(`/etc/nginx/nginx.conf`, `/etc/nginx/sites/`), upstreams `<slug-dns>-api:8000` /
+`<slug-dns>-web:3000` resolved per request through Docker's DNS (127.0.0.11).
+
+Every change goes through `apply_vhost`: write the new file, `nginx -t` the
+whole config, reload if nginx runs; on a failed check the previous file is
+restored and `NginxError` carries nginx's own message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from mortar_infra.config import (
+    MortarError,
+    client_max_body_size,
+    http_port,
+    mortar_home,
+    nginx_bin,
+    write_atomic,
+)
+from mortar_infra.manifest import Site
+
+Mode = Literal["native", "compose"]
+COMPOSE_CONF_DIR = "/etc/nginx"
+
+_env = Environment(
+    loader=PackageLoader("mortar_infra", "templates"),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    # nginx config, not HTML: every value is validated before it gets here.
+    autoescape=False,  # noqa: S701
+)
+
+
+class NginxError(MortarError):
+    """nginx rejected a config or could not be (re)started."""
+
+
+def prefix() -> Path:
+    return mortar_home() / "nginx"
+
+
+def conf_path() -> Path:
+    return prefix() / "nginx.conf"
+
+
+def sites_dir() -> Path:
+    return prefix() / "sites"
+
+
+def vhost_path(slug: str) -> Path:
+    return sites_dir() / f"{slug}.conf"
+
+
+def pid_path() -> Path:
+    return prefix() / "run" / "nginx.pid"
+
+
+def error_log() -> Path:
+    return prefix() / "logs" / "error.log"
+
+
+def _listen(mode: Mode, port: int | None) -> str:
+    return "80" if mode == "compose" else f"127.0.0.1:{port or http_port()}"
+
+
+def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | None = None) -> str:
+    """The main nginx.conf; `conf_dir` overrides where compose-mode paths point (for tests)."""
+    if mode == "native":
+        p = str(prefix())
+        ctx = {
+            "pid_path": f"{p}/run/nginx.pid",
+            "log_dir": f"{p}/logs",
+            "temp_dir": f"{p}/temp",
+            "sites_dir": f"{p}/sites",
+            "resolver": None,
+        }
+    else:
+        d = conf_dir or COMPOSE_CONF_DIR
+        ctx = {
+            "pid_path": "/var/run/nginx.pid" if conf_dir is None else f"{d}/nginx.pid",
+            "log_dir": "/var/log/nginx" if conf_dir is None else f"{d}/logs",
+            "temp_dir": None if conf_dir is None else f"{d}/temp",
+            "sites_dir": f"{d}/sites",
+            "resolver": "127.0.0.11",
+        }
+    return _env.get_template("nginx.conf.j2").render(
+        mode=mode,
+        listen=_listen(mode, port),
+        client_max_body_size=client_max_body_size(),
+        **ctx,
+    )
+
+
+def render_vhost(
+    site: Site, mode: Mode = "native", port: int | None = None, log_dir: str | None = None
+) -> str:
+    if mode == "native":
+        api, web = f"127.0.0.1:{site.api_port}", f"127.0.0.1:{site.web_port}"
+        log_dir = log_dir or str(prefix() / "logs")
+    else:
+        api, web = f"{site.dns_name}-api:8000", f"{site.dns_name}-web:3000"
+        log_dir = log_dir or "/var/log/nginx"
+    return _env.get_template("vhost.conf.j2").render(
+        site=site,
+        listen=_listen(mode, port),
+        api=api,
+        web=web,
+        log_dir=log_dir,
+        client_max_body_size=site.client_max_body_size,
+    )
+
+
+def ensure_layout(port: int | None = None) -> None:
+    """Create the native prefix and (re)write the main config."""
+    for sub in ("sites", "logs", "temp", "run"):
+        (prefix() / sub).mkdir(parents=True, exist_ok=True)
+    write_atomic(conf_path(), render_main("native", port))
+
+
+def _nginx(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [nginx_bin(), "-p", f"{prefix()}/", "-c", str(conf_path()), "-e", str(error_log())]
+    try:
+        return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:
+        raise NginxError(
+            f"nginx not found ({nginx_bin()}); install it: apt-get install nginx"
+        ) from None
+
+
+def _first_problem(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in lines:
+        if "[emerg]" in ln or "[crit]" in ln or "[alert]" in ln:
+            return ln.removeprefix("nginx: ")
+    return lines[-1].removeprefix("nginx: ") if lines else "unknown nginx error"
+
+
+def check_config() -> None:
+    """`nginx -t` on the whole config; `NginxError` with nginx's message if it fails."""
+    res = _nginx("-t", "-q")
+    if res.returncode != 0:
+        raise NginxError(f"nginx -t failed: {_first_problem(res.stderr)}")
+
+
+def running_pid() -> int | None:
+    try:
+        pid = int(pid_path().read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    # A recycled pid that is not nginx does not count.
+    try:
+        if "nginx" not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            return None
+    except FileNotFoundError:
+        return None
+    return pid
+
+
+def _children(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+def reload(timeout: float = 10.0) -> bool:
+    """Gracefully reload a running nginx and wait until new workers serve; False if not running."""
+    pid = running_pid()
+    if pid is None:
+        return False
+    old = _children(pid)
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _children(pid) - old:
+            return True
+        time.sleep(0.01)
+    raise NginxError(f"nginx (pid {pid}) did not apply the new config; see {error_log()}")
+
+
+def start() -> int:
+    """Start nginx (daemonised); returns the master pid. Idempotent."""
+    pid = running_pid()
+    if pid:
+        return pid
+    check_config()
+    res = _nginx()
+    if res.returncode != 0:
+        raise NginxError(f"nginx did not start: {_first_problem(res.stderr)}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        pid = running_pid()
+        if pid:
+            return pid
+        time.sleep(0.05)
+    raise NginxError(f"nginx did not write {pid_path()}; see {error_log()}")
+
+
+def stop(timeout: float = 10.0) -> bool:
+    """Stop nginx (graceful QUIT, then TERM); False if it was not running."""
+    pid = running_pid()
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGQUIT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running_pid() is None:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGTERM)
+    return True
+
+
+@contextmanager
+def _config_lock() -> Iterator[None]:
+    prefix().mkdir(parents=True, exist_ok=True)
+    with open(prefix() / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def apply_vhost(slug: str, text: str | None) -> bool:
+    """Install (or with None remove) a site's vhost, check, reload; roll back on failure.
+
+    Returns True when a running nginx was reloaded, False when nginx is not running
+    (the checked file is left for the next `infra up`).
+    """
+    with _config_lock():
+        if not conf_path().exists():
+            ensure_layout()
+        path = vhost_path(slug)
+        previous = path.read_text() if path.exists() else None
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_atomic(path, text)
+        try:
+            check_config()
+        except NginxError:
+            _restore(path, previous)
+            raise
+        try:
+            return reload()
+        except NginxError:
+            _restore(path, previous)
+            reload()
+            raise
+
+
+def _restore(path: Path, previous: str | None) -> None:
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        write_atomic(path, previous)
+
+
+def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = None) -> list[Path]:
+    """Write nginx.conf + sites/<slug>.conf for `sites` into `out_dir` (compose or native)."""
+    written = []
+    (out_dir / "sites").mkdir(parents=True, exist_ok=True)
+    main = out_dir / "nginx.conf"
+    write_atomic(main, render_main(mode, port))
+    written.append(main)
+    keep = {f"{s.slug}.conf" for s in sites}
+    for old in (out_dir / "sites").glob("*.conf"):
+        if old.name not in keep:
+            old.unlink()
+    for s in sites:
+        p = out_dir / "sites" / f"{s.slug}.conf"
+        write_atomic(p, render_vhost(s, mode, port))
+        written.append(p)
+    return written

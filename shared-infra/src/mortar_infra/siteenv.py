@@ -1,0 +1,165 @@
+"""A site's Python environment for native runs.
+
+Two layers, so that N sites do not each install Django and friends:
+
+- the **base venv** `$MORTAR_HOME/venvs/<version>/`: mortar-api (with the s3 extra) and
+  mortar-web at exactly the site's pinned version, built as wheels from the *kit's*
+  `base-images/` into `$MORTAR_HOME/wheels/<version>/` (once per version), plus the
+  build and test tools a site needs (setuptools, pytest, pytest-django);
+- the **site venv** `<site>/.venv/`: an empty venv whose `mortar-base.pth` puts the base
+  venv's site-packages on its path, with the site's own `api/` and `web/` packages
+  installed editable (so code edits need only a restart). pip resolves their
+  `mortar-api==X.Y.Z` pins against the base layer and fails loudly on a mismatch.
+
+Processes run as `<site>/.venv/bin/python -m gunicorn|celery ...` (see procs.py).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mortar_infra.config import MortarError, mortar_home
+from mortar_infra.manifest import Site
+
+Say = Callable[[str], None]
+BASE_EXTRAS = ["setuptools>=69", "wheel", "pytest>=8", "pytest-django>=4.9"]
+PTH_NAME = "mortar-base.pth"
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def kit_root() -> Path:
+    """The kit checkout holding base-images/ (MORTAR_KIT_DIR, else where this package lives)."""
+    env = os.environ.get("MORTAR_KIT_DIR")
+    root = Path(env) if env else Path(__file__).resolve().parents[3]
+    if not (root / "base-images" / "api" / "pyproject.toml").is_file():
+        raise MortarError(
+            f"cannot find the Mortar kit's base-images/ under {root}; set MORTAR_KIT_DIR"
+        )
+    return root
+
+
+def kit_version() -> str:
+    return (kit_root() / "VERSION").read_text().strip()
+
+
+@contextmanager
+def _lock(name: str) -> Iterator[None]:
+    path = mortar_home() / "locks" / f"{name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise MortarError(f"{what} failed:\n{tail}")
+
+
+def _site_packages(venv: Path) -> Path:
+    rel = Path(sysconfig.get_path("purelib", vars={"base": "."}))
+    return (venv / rel).resolve()
+
+
+def wheels_dir(version: str) -> Path:
+    return mortar_home() / "wheels" / version
+
+
+def base_venv(version: str) -> Path:
+    return mortar_home() / "venvs" / version
+
+
+def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
+    """Build (once, under a lock) the shared venv holding mortar-api/web `version`."""
+    venv = base_venv(version)
+    stamp = venv / ".mortar-ready"
+    if stamp.is_file():
+        return venv
+    with _lock(f"venv-{version}"):
+        if stamp.is_file():
+            return venv
+        have = kit_version()
+        if version != have:
+            raise MortarError(
+                f"the site pins mortar {version} but this kit provides {have}: "
+                f"use the kit at {version}, or set mortar_version = {have!r} in mortar.toml "
+                "and the pins in api/ and web/pyproject.toml"
+            )
+        wheels = wheels_dir(version)
+        wheels.mkdir(parents=True, exist_ok=True)
+        root = kit_root()
+        say(f"==> building mortar-api and mortar-web {version} wheels into {wheels}")
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
+             str(root / "base-images" / "api"), str(root / "base-images" / "web")],
+            "building the base wheels",
+        )  # fmt: skip
+        api = sorted(wheels.glob(f"mortar_api-{version}-*.whl"))
+        web = sorted(wheels.glob(f"mortar_web-{version}-*.whl"))
+        if not api or not web:
+            raise MortarError(f"no mortar_api/mortar_web {version} wheels in {wheels}")
+        say(f"==> base venv {venv} (dependencies from the package cache)")
+        _run([sys.executable, "-m", "venv", "--clear", str(venv)], "creating the base venv")
+        _run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+             "--disable-pip-version-check", f"{api[-1]}[s3]", str(web[-1]), *BASE_EXTRAS],
+            "installing the base venv",
+        )  # fmt: skip
+        stamp.write_text(version + "\n")
+    return venv
+
+
+def _fingerprint(site_dir: Path, base: Path) -> str:
+    h = hashlib.sha256(str(base).encode())
+    for rel in ("api/pyproject.toml", "web/pyproject.toml"):
+        p = site_dir / rel
+        h.update(p.read_bytes() if p.exists() else b"-")
+    return h.hexdigest()
+
+
+def site_python(site: Site) -> Path:
+    return Path(site.site_dir) / ".venv" / "bin" / "python"
+
+
+def ensure_site_venv(site: Site, say: Say = _quiet) -> Path:
+    """Create/refresh `<site>/.venv` on top of the base venv; returns its python."""
+    site_dir = Path(site.site_dir)
+    for part in ("api", "web"):
+        if not (site_dir / part / "pyproject.toml").is_file():
+            raise MortarError(f"{site_dir}: no {part}/pyproject.toml (not a Mortar site?)")
+    base = ensure_base_venv(site.mortar_version, say)
+    venv = site_dir / ".venv"
+    stamp = venv / ".mortar-site"
+    want = _fingerprint(site_dir, base)
+    with _lock(f"site-{site.slug}"):
+        if stamp.is_file() and stamp.read_text().strip() == want and site_python(site).exists():
+            return site_python(site)
+        say(f"==> site venv {venv}")
+        if not site_python(site).exists():
+            _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], "creating the venv")
+        sp = _site_packages(venv)
+        sp.mkdir(parents=True, exist_ok=True)
+        (sp / PTH_NAME).write_text(str(_site_packages(base)) + "\n")
+        # --no-index: everything the pins need is in the base layer; a pin it cannot
+        # satisfy (wrong version) fails here, before anything is provisioned.
+        _run(
+            [str(site_python(site)), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "--no-index", "--no-build-isolation", "-e", str(site_dir / "api"),
+             "-e", str(site_dir / "web")],
+            "installing the site's api and web packages",
+        )  # fmt: skip
+        stamp.write_text(want + "\n")
+    return site_python(site)
