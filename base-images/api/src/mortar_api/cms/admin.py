@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from modeltranslation.admin import TranslationAdmin
+
+from .models import (
+    ContactSubmission,
+    FooterLink,
+    Hero,
+    MenuItem,
+    Page,
+    PageRevision,
+    Partner,
+    Redirect,
+    SiteSettings,
+)
+from .preview import preview_url
+from .revisions import restore_revision
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(TranslationAdmin):
+    list_display = ["__str__", "contact_email", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Page)
+class PageAdmin(TranslationAdmin):
+    list_display = [
+        "title",
+        "path",
+        "status",
+        "is_home",
+        "publish_at",
+        "unpublish_at",
+        "updated_at",
+        "links",
+    ]
+    list_filter = ["status", "is_home", "parent"]
+    search_fields = ["title", "slug", "path", "body"]
+    ordering = ["path"]
+    list_select_related = ["parent"]
+    readonly_fields = ["path", "published_at", "created_at", "updated_at"]
+    autocomplete_fields = ["parent"]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "parent", "path", "body", "hero", "order", "is_home"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "unpublish_at", "published_at"]}),
+        ("SEO", {"fields": ["seo_title", "seo_description", "seo_image"]}),
+        ("Timestamps", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="")
+    def links(self, obj: Page) -> str:
+        history = reverse("admin:cms_page_revisions", args=[obj.pk])
+        url = preview_url(obj.pk) if not obj.is_published else None
+        preview = (
+            format_html(' · <a href="{}" target="_blank" rel="noopener">Preview</a>', url)
+            if url
+            else ""
+        )
+        return format_html('<a href="{}">Revisions</a>{}', history, preview)
+
+    def save_model(self, request: HttpRequest, obj: Page, form, change: bool) -> None:
+        obj.save(revision_note="edited in admin", revision_user=request.user)
+
+    @admin.action(description="Publish selected pages", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset) -> None:
+        for page in queryset.exclude(status=Page.Status.PUBLISHED):
+            page.status, page.publish_at = Page.Status.PUBLISHED, None
+            page.save(revision_note="published in admin", revision_user=request.user)
+
+    @admin.action(description="Unpublish selected pages", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset) -> None:
+        for page in queryset.filter(status=Page.Status.PUBLISHED):
+            page.status, page.unpublish_at = Page.Status.DRAFT, None
+            page.save(revision_note="unpublished in admin", revision_user=request.user)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:page_id>/revisions/", view(self.revisions_view), name="cms_page_revisions"),
+            path(
+                "<int:page_id>/revisions/<int:revision_id>/restore/",
+                view(self.restore_view),
+                name="cms_page_revision_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revisions_view(self, request: HttpRequest, page_id: int) -> HttpResponse:
+        page = get_object_or_404(Page, pk=page_id)
+        if not self.has_view_or_change_permission(request, page):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Revisions of “{page}”",
+            "page": page,
+            "revisions": page.revisions.select_related("created_by")[:50],
+            "can_restore": self.has_change_permission(request, page),
+        }
+        return TemplateResponse(request, "admin/cms/page/revisions.html", context)
+
+    def restore_view(self, request: HttpRequest, page_id: int, revision_id: int) -> HttpResponse:
+        page = get_object_or_404(Page, pk=page_id)
+        if request.method != "POST" or not self.has_change_permission(request, page):
+            raise PermissionDenied
+        revision = get_object_or_404(PageRevision, pk=revision_id, page=page)
+        restore_revision(revision, user=request.user)
+        self.message_user(request, f"Restored revision #{revision.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:cms_page_change", args=[page.pk]))
+
+
+@admin.register(Hero)
+class HeroAdmin(TranslationAdmin):
+    list_display = ["name", "title", "button_label", "updated_at"]
+    search_fields = ["name", "title", "description"]
+    ordering = ["name"]
+
+
+@admin.register(MenuItem)
+class MenuItemAdmin(TranslationAdmin):
+    list_display = ["label", "location", "parent", "page", "url", "order"]
+    list_filter = ["location"]
+    list_editable = ["order"]
+    search_fields = ["label", "url"]
+    ordering = ["location", "order"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "url"]
+    ordering = ["order", "name"]
+
+
+@admin.register(FooterLink)
+class FooterLinkAdmin(TranslationAdmin):
+    list_display = ["key", "label", "route", "is_external", "order"]
+    list_filter = ["is_external"]
+    list_editable = ["order"]
+    search_fields = ["key", "label", "route"]
+    ordering = ["order", "key"]
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "new_path", "status_code", "created_at"]
+    list_filter = ["status_code"]
+    search_fields = ["old_path", "new_path"]
+    ordering = ["old_path"]
+
+
+@admin.register(ContactSubmission)
+class ContactSubmissionAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "subject", "language", "created_at", "emailed_at"]
+    list_filter = ["language", "emailed_at"]
+    search_fields = ["name", "email", "subject", "message"]
+    ordering = ["-created_at"]
+    readonly_fields = [f.name for f in ContactSubmission._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,192 @@
+"""Public read-only API (cached per tenant + language) and the contact endpoint."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from .caching import response_key, response_ttl
+from .errors import error_body
+from .languages import resolve_language
+from .models import ContactSubmission, Page, Redirect, normalise_path
+from .preview import read_token
+from .public import PAGE_RELATED, page_data, page_list_item, site_data
+from .strict import StrictModelSerializer
+from .views_base import PublicAPIView
+
+LIST_PAGE_SIZE = 1000
+_renderer = JSONRenderer()
+
+
+def _json(status_code: int, data: dict, lang: str) -> HttpResponse:
+    resp = HttpResponse(_renderer.render(data), status=status_code, content_type="application/json")
+    resp["Content-Language"] = lang
+    resp["Vary"] = "Accept-Language"
+    return resp
+
+
+class CachedPublicView(PublicAPIView):
+    """GET answered from the per-tenant, per-language response cache when possible."""
+
+    def build(self, request, **kwargs) -> tuple[int, dict]:
+        raise NotImplementedError
+
+    def get(self, request, **kwargs) -> HttpResponse:
+        lang = resolve_language(
+            request.query_params.get("lang"), request.headers.get("Accept-Language")
+        )
+        key = response_key(lang, request.get_full_path())
+        hit = cache.get(key)
+        if hit is not None:
+            status_code, body = hit
+            resp = HttpResponse(body, status=status_code, content_type="application/json")
+            resp["Content-Language"] = lang
+            resp["Vary"] = "Accept-Language"
+            resp["X-Mortar-Cache"] = "hit"
+            return resp
+        with translation.override(lang):
+            status_code, data = self.build(request, **kwargs)
+        resp = _json(status_code, data, lang)
+        if status_code in (200, 404):
+            cache.set(key, (status_code, resp.content), response_ttl())
+        resp["X-Mortar-Cache"] = "miss"
+        return resp
+
+
+class SiteView(CachedPublicView):
+    def build(self, request) -> tuple[int, dict]:
+        return 200, site_data(translation.get_language())
+
+
+class PageListView(CachedPublicView):
+    def build(self, request) -> tuple[int, dict]:
+        qs = Page.objects.published().order_by("path")
+        count = qs.count()
+        try:
+            number = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            return 400, error_body(
+                "Invalid page number.", {"page": ["Expected a positive integer."]}
+            )
+        start = (number - 1) * LIST_PAGE_SIZE
+        results = [page_list_item(p) for p in qs[start : start + LIST_PAGE_SIZE]]
+        return 200, {"count": count, "results": results}
+
+
+def _page_response(page: Page | None) -> tuple[int, dict]:
+    if page is None:
+        return 404, error_body("Page not found.")
+    return 200, page_data(page)
+
+
+class PageDetailView(CachedPublicView):
+    def build(self, request, path: str) -> tuple[int, dict]:
+        page = (
+            Page.objects.published()
+            .select_related(*PAGE_RELATED)
+            .filter(path=path.strip("/"))
+            .first()
+        )
+        return _page_response(page)
+
+
+class HomeView(CachedPublicView):
+    def build(self, request) -> tuple[int, dict]:
+        page = Page.objects.published().select_related(*PAGE_RELATED).filter(is_home=True).first()
+        return _page_response(page)
+
+
+class RedirectResolveView(CachedPublicView):
+    def build(self, request) -> tuple[int, dict]:
+        raw = request.query_params.get("path", "")
+        if not raw.strip():
+            return 400, error_body(
+                "Give the path to resolve.", {"path": ["This parameter is required."]}
+            )
+        path = normalise_path(raw)
+        redirect = Redirect.objects.filter(old_path=path).first()
+        if redirect is None:
+            return 404, error_body("No redirect for this path.")
+        return 200, {
+            "from": redirect.old_path,
+            "to": redirect.new_path,
+            "status": redirect.status_code,
+        }
+
+
+class PreviewView(PublicAPIView):
+    """A draft page by signed token; never cached (drafts change constantly)."""
+
+    def get(self, request, token: str) -> HttpResponse:
+        lang = resolve_language(
+            request.query_params.get("lang"), request.headers.get("Accept-Language")
+        )
+        page_id = read_token(token)
+        page = (
+            Page.objects.select_related(*PAGE_RELATED).filter(pk=page_id).first()
+            if page_id
+            else None
+        )
+        if page is None:
+            return _json(404, error_body("Preview link is invalid or has expired."), lang)
+        with translation.override(lang):
+            data = page_data(page, published_only=False)
+        resp = _json(200, data, lang)
+        resp["Cache-Control"] = "no-store"
+        return resp
+
+
+class ContactThrottle(AnonRateThrottle):
+    """Per client IP and tenant (the cache key function adds the schema)."""
+
+    scope = "contact"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "MORTAR_CONTACT_THROTTLE_RATE", "5/hour")
+
+
+class ContactSerializer(StrictModelSerializer):
+    class Meta:
+        model = ContactSubmission
+        fields = ["name", "email", "subject", "message"]
+        extra_kwargs = {"subject": {"required": False}}
+
+    def validate_message(self, value: str) -> str:
+        value = value.strip()
+        if len(value) < 2:
+            raise serializers.ValidationError("Please write a message.")
+        if len(value) > 5000:
+            raise serializers.ValidationError("Keep the message under 5000 characters.")
+        return value
+
+
+class ContactView(PublicAPIView):
+    throttle_classes = [ContactThrottle]
+
+    def post(self, request) -> Response:
+        from .tasks import send_contact_email
+
+        lang = resolve_language(
+            request.query_params.get("lang"), request.headers.get("Accept-Language")
+        )
+        serializer = ContactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        submission = serializer.save(language=lang, ip_address=_client_ip(request))
+        # Stored first, so a broken mail server loses nothing; the task retries.
+        from django.db import transaction
+
+        transaction.on_commit(lambda: send_contact_email.delay(submission.pk))
+        return Response(
+            {"id": submission.pk, "detail": "Thank you, your message has been received."},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class CmsConfig(AppConfig):
+    name = "mortar_api.cms"
+    label = "cms"
+    verbose_name = "Content"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mortar_api.tenancy.periodic import register
+
+        from . import checks, signals  # noqa: F401  (connect receivers, register checks)
+
+        # Beat rows are written after migrate by mortar_api.tenancy.periodic; per_tenant
+        # sends each run once per tenant, in its schema.
+        register(
+            "cms: publish scheduled pages",
+            "mortar_api.cms.tasks.publish_scheduled_pages",
+            every_seconds=60,
+            per_tenant=True,
+        )
+        register(
+            "cms: nightly cleanup",
+            "mortar_api.cms.tasks.nightly_cleanup",
+            crontab={"minute": "30", "hour": "3"},
+            per_tenant=True,
+        )

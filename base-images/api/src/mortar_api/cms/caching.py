@@ -1,0 +1,114 @@
+"""Public-response cache and its invalidation.
+
+Responses are stored in the Django cache (Redis) under a key holding the tenant's
+*content generation*; any content change sets a new generation, so every cached
+response of that tenant is dropped at once (old keys simply expire). The same change
+INCRs ``<MORTAR_REDIS_PREFIX>:gen:<domain>`` for each of the tenant's domains — the
+contract web-base keys its own cache by (docs/contracts.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import time
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
+
+RESPONSE_TTL = 300  # seconds; invalidation does the real work, the TTL only bounds memory
+
+
+def _schema() -> str:
+    return getattr(connection, "schema_name", "public")
+
+
+def _gen_key() -> str:
+    # B's cache key function adds the site prefix and schema; the schema is repeated here
+    # so that isolation does not hinge on one setting.
+    return f"cms:gen:{_schema()}"
+
+
+def generation() -> str:
+    gen = cache.get(_gen_key())
+    if gen is None:  # first use or evicted: start a fresh generation (never reuse an old one)
+        gen = str(time.time_ns())
+        cache.add(_gen_key(), gen, None)
+        gen = cache.get(_gen_key()) or gen
+    return gen
+
+
+def response_key(lang: str, path: str) -> str:
+    digest = hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()
+    return f"cms:resp:{_schema()}:{generation()}:{lang}:{digest}"
+
+
+def response_ttl() -> int:
+    return int(getattr(settings, "MORTAR_API_CACHE_TTL", RESPONSE_TTL))
+
+
+def redis_prefix() -> str:
+    return getattr(settings, "MORTAR_REDIS_PREFIX", "") or "mortar"
+
+
+@functools.lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def redis_client() -> redis.Redis:
+    url = getattr(settings, "REDIS_URL", None) or settings.CACHES["default"]["LOCATION"]
+    if isinstance(url, (list, tuple)):
+        url = url[0]
+    return _redis(url)
+
+
+def tenant_domains() -> list[str]:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "pk", None) is None:
+        return []
+    return [d.domain.lower().split(":")[0] for d in tenant.domains.all()]
+
+
+def gen_key(host: str) -> str:
+    return f"{redis_prefix()}:gen:{host.lower().split(':')[0]}"
+
+
+def _bump() -> None:
+    cache.set(_gen_key(), str(time.time_ns()), None)
+    domains = tenant_domains()
+    if domains:
+        try:
+            pipe = redis_client().pipeline(transaction=False)
+            for host in domains:
+                pipe.incr(gen_key(host))
+            pipe.execute()
+        except redis.RedisError:  # web then serves until its own TTL; never fail the save
+            log.exception("could not bump content generation for %s", domains)
+
+
+def content_changed() -> None:
+    """Invalidate now and again after commit.
+
+    The first bump hides old content at once; the second closes the window in which a
+    concurrent request could cache pre-commit data under the new generation.
+    """
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        schema_tenant = getattr(connection, "tenant", None)
+
+        def _after() -> None:
+            if schema_tenant is None or getattr(connection, "tenant", None) is schema_tenant:
+                _bump()
+                return
+            from django_tenants.utils import tenant_context
+
+            with tenant_context(schema_tenant):
+                _bump()
+
+        transaction.on_commit(_after)

@@ -1,0 +1,227 @@
+"""Editor API (token auth, staff + model permissions): CRUD for the content models."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404
+from modeltranslation.manager import get_translatable_fields_for_model
+from modeltranslation.settings import AVAILABLE_LANGUAGES
+from modeltranslation.utils import build_localized_fieldname
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mortar_api.media.models import MediaAsset
+from mortar_api.media.serializers import MediaAssetSerializer
+
+from .models import (
+    ContactSubmission,
+    FooterLink,
+    Hero,
+    MenuItem,
+    Page,
+    PageRevision,
+    Partner,
+    Redirect,
+    SiteSettings,
+)
+from .preview import preview_url
+from .public import page_data
+from .revisions import restore_revision
+from .strict import StrictModelSerializer
+from .views_base import EditorPermission, EditorViewSet, MortarAPIMixin
+
+
+def editable_fields(model: type[models.Model], exclude: tuple[str, ...] = ()) -> list[str]:
+    """Model fields for the editor: translated fields as their per-language columns only."""
+    translated = set(get_translatable_fields_for_model(model) or [])
+    localized = {
+        build_localized_fieldname(n, lang) for n in translated for lang in AVAILABLE_LANGUAGES
+    }
+    out = []
+    for f in model._meta.concrete_fields:
+        if f.name in translated or f.name in exclude:
+            continue
+        out.append(f.name)
+    return out + sorted(localized - set(out))
+
+
+class ModelValidatingSerializer(StrictModelSerializer):
+    """Runs the model's clean() and constraints so bad input is a 400, never an IntegrityError."""
+
+    constraint_exclude: tuple[str, ...] = ()
+
+    def prepare_instance(self, instance: models.Model) -> None:
+        pass
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
+        for key, value in attrs.items():
+            setattr(instance, key, value)
+        self.prepare_instance(instance)
+        try:
+            instance.clean()
+            instance.validate_constraints(exclude=set(self.constraint_exclude))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                exc.message_dict
+                if hasattr(exc, "error_dict")
+                else {"non_field_errors": exc.messages}
+            ) from exc
+        return attrs
+
+
+def serializer_for(model: type[models.Model], read_only: tuple[str, ...] = ()) -> type:
+    meta = type(
+        "Meta",
+        (),
+        {"model": model, "fields": ["id", *[f for f in editable_fields(model) if f != "id"]],
+         "read_only_fields": list(read_only), "validators": []},
+    )  # fmt: skip
+    return type(f"{model.__name__}EditorSerializer", (ModelValidatingSerializer,), {"Meta": meta})
+
+
+class PageEditorSerializer(ModelValidatingSerializer):
+    constraint_exclude = ("is_home",)  # save() moves the home flag instead of refusing
+    preview_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Page
+        fields = ["id", *[f for f in editable_fields(Page) if f != "id"], "preview_url"]
+        read_only_fields = ["path", "status", "published_at", "created_at", "updated_at"]
+        validators: list = []
+
+    def prepare_instance(self, instance: Page) -> None:
+        instance.path = instance.compute_path()
+
+    def get_preview_url(self, obj: Page) -> str | None:
+        return preview_url(obj.pk)
+
+    def validate(self, attrs: dict) -> dict:
+        from modeltranslation.settings import DEFAULT_LANGUAGE
+
+        attrs = super().validate(attrs)
+        key = build_localized_fieldname("title", DEFAULT_LANGUAGE)
+        title = attrs.get(key, getattr(self.instance, key, None) if self.instance else None)
+        if not title:
+            raise serializers.ValidationError(
+                {key: ["A title in the default language is required."]}
+            )
+        return attrs
+
+    def create(self, validated_data: dict) -> Page:
+        page = Page(**validated_data)
+        page.save(revision_note="created via API", revision_user=self.context["request"].user)
+        return page
+
+    def update(self, instance: Page, validated_data: dict) -> Page:
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        instance.save(revision_note="edited via API", revision_user=self.context["request"].user)
+        return instance
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    created_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = PageRevision
+        fields = ["id", "created_at", "created_by", "note", "data"]
+
+
+class PageEditorViewSet(EditorViewSet):
+    queryset = Page.objects.select_related("parent").order_by("path")
+    serializer_class = PageEditorSerializer
+    filterset_fields = None
+
+    def _set_status(self, request, status: str) -> Response:
+        page = self.get_object()
+        page.status = status
+        if status == Page.Status.PUBLISHED:
+            page.publish_at = None  # published by hand: any pending schedule is done
+        else:
+            page.unpublish_at = None
+        page.save(revision_note=f"{status} via API", revision_user=request.user)
+        return Response(self.get_serializer(page).data)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None) -> Response:
+        return self._set_status(request, Page.Status.PUBLISHED)
+
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request, pk=None) -> Response:
+        return self._set_status(request, Page.Status.DRAFT)
+
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None) -> Response:
+        page = self.get_object()
+        return Response(RevisionSerializer(page.revisions.all(), many=True).data)
+
+    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>\d+)/restore")
+    def restore(self, request, pk=None, revision_id=None) -> Response:
+        page = self.get_object()
+        revision = get_object_or_404(PageRevision, pk=revision_id, page=page)
+        restore_revision(revision, user=request.user)
+        page.refresh_from_db()
+        return Response(self.get_serializer(page).data)
+
+    @action(detail=True, methods=["get"], url_path="render")
+    def render_page(self, request, pk=None) -> Response:
+        """The page in its public shape, drafts included (for editor-side previews)."""
+        return Response(page_data(self.get_object(), published_only=False))
+
+
+def simple_viewset(model: type[models.Model], read_only: tuple[str, ...] = ()) -> type:
+    return type(
+        f"{model.__name__}EditorViewSet",
+        (EditorViewSet,),
+        {"queryset": model.objects.all(), "serializer_class": serializer_for(model, read_only)},
+    )
+
+
+MenuItemViewSet = simple_viewset(MenuItem)
+HeroViewSet = simple_viewset(Hero, ("updated_at",))
+PartnerViewSet = simple_viewset(Partner)
+FooterLinkViewSet = simple_viewset(FooterLink)
+RedirectViewSet = simple_viewset(Redirect, ("created_at",))
+
+
+class ContactSubmissionViewSet(MortarAPIMixin, viewsets.ReadOnlyModelViewSet):
+    authentication_classes = EditorViewSet.authentication_classes
+    permission_classes = [EditorPermission]
+    queryset = ContactSubmission.objects.all()
+    serializer_class = serializer_for(ContactSubmission)
+
+
+class MediaAssetViewSet(EditorViewSet):
+    queryset = MediaAsset.objects.all()
+    serializer_class = MediaAssetSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.request.method == "PATCH":  # metadata only; a new file means a new asset
+            return MediaAssetUpdateSerializer
+        return MediaAssetSerializer
+
+
+class MediaAssetUpdateSerializer(MediaAssetSerializer):
+    class Meta(MediaAssetSerializer.Meta):
+        fields = [f for f in MediaAssetSerializer.Meta.fields if f != "file"]
+
+
+SiteSettingsSerializer = serializer_for(SiteSettings, ("updated_at",))
+
+
+class SiteSettingsViewSet(EditorViewSet):
+    """A singleton: GET/PUT/PATCH ``editor/settings/``."""
+
+    queryset = SiteSettings.objects.all()
+    serializer_class = SiteSettingsSerializer
+
+    def get_object(self) -> SiteSettings:
+        obj = SiteSettings.load()
+        self.check_object_permissions(self.request, obj)
+        return obj

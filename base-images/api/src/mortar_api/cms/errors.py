@@ -1,0 +1,94 @@
+"""One error shape for the whole API: ``{"detail": "...", "errors": {field: [msgs]}}``.
+
+``exception_handler`` is used by every view of this package (see ``views_base``);
+``handler404``/``handler500`` make Django's own errors JSON under ``/api/`` — the root
+URLconf sets ``handler404 = "mortar_api.cms.errors.handler404"`` (same for 500).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+def error_body(detail: str, errors: dict | None = None) -> dict:
+    return {"detail": detail, "errors": errors or {}}
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{k}: {m}" for k, v in value.items() for m in _flatten(v)]
+    if isinstance(value, (list, tuple)):
+        return [m for v in value for m in _flatten(v)]
+    return [str(value)]
+
+
+def _shape(data) -> dict:
+    if isinstance(data, dict) and set(data) <= {"detail", "errors"} and "detail" in data:
+        return error_body(str(data["detail"]), data.get("errors") or {})
+    if isinstance(data, dict):
+        errors = {k: (v if isinstance(v, list) else [v]) for k, v in data.items()}
+        fields = ", ".join(sorted(errors))
+        return error_body(f"Invalid input: check {fields}.", errors)
+    if isinstance(data, list):
+        return error_body("Invalid input.", {"non_field_errors": _flatten(data)})
+    return error_body(str(data))
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: Django logs it and handler500 answers (JSON under /api/)
+    response.data = _shape(response.data)
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Server error."), status=500)
+    return defaults.server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Permission denied."), status=403)
+    return defaults.permission_denied(request, exception)

@@ -1,0 +1,136 @@
+"""The public JSON shapes of docs/contracts.md, built from models (active language applies)."""
+
+from __future__ import annotations
+
+from mortar_api.media.serializers import image_data
+
+from .languages import default_language, language_list
+from .models import FooterLink, Hero, MenuItem, Page, Partner, SiteSettings
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def hero_data(hero: Hero | None) -> dict | None:
+    if hero is None:
+        return None
+    return {
+        "title": hero.title or "",
+        "description": hero.description or "",
+        "button_label": hero.button_label or "",
+        "button_link": hero.button_link or "",
+        "background_image": image_data(hero.background_image),
+    }
+
+
+def page_url(path: str) -> str:
+    return f"/{path}/" if path else "/"
+
+
+def _menu_tree(items: list[MenuItem]) -> list[dict]:
+    by_parent: dict[int | None, list[MenuItem]] = {}
+    for item in items:
+        by_parent.setdefault(item.parent_id, []).append(item)
+
+    def build(parent_id: int | None) -> list[dict]:
+        out = []
+        for item in by_parent.get(parent_id, []):
+            if item.page_id:
+                if item.page is None or not item.page.is_published:
+                    continue  # a link to a draft page is hidden, with its sub-items
+                url, external = ("/" if item.page.is_home else page_url(item.page.path)), False
+            else:
+                url = item.url
+                external = "://" in url or url.startswith(("mailto:", "tel:"))
+            out.append(
+                {
+                    "label": item.label or "",
+                    "url": url,
+                    "is_external": external,
+                    "children": build(item.pk),
+                }
+            )
+        return out
+
+    return build(None)
+
+
+def site_data(lang: str) -> dict:
+    settings_obj = (
+        SiteSettings.objects.select_related("logo", "hero__background_image").filter(pk=1).first()
+        or SiteSettings()
+    )
+    items = list(MenuItem.objects.select_related("page").order_by("order", "id"))
+    home = Page.objects.published().filter(is_home=True).only("path").first()
+    return {
+        "language": lang,
+        "default_language": default_language(),
+        "languages": language_list(),
+        "settings": {
+            "site_name": settings_obj.site_name or "",
+            "tagline": settings_obj.tagline or "",
+            "logo": image_data(settings_obj.logo),
+            "seo_title": settings_obj.seo_title or "",
+            "seo_description": settings_obj.seo_description or "",
+            "contact_email": settings_obj.contact_email or "",
+            "analytics_id": settings_obj.analytics_id or "",
+            "social_links": [
+                {"network": str(i.get("network", "")), "url": str(i.get("url", ""))}
+                for i in settings_obj.social_links or []
+                if isinstance(i, dict)
+            ],
+        },
+        "menus": {
+            loc: _menu_tree([i for i in items if i.location == loc])
+            for loc in MenuItem.Location.values
+        },
+        "hero": hero_data(settings_obj.hero),
+        "partners": [
+            {"name": p.name, "url": p.url, "logo": image_data(p.logo)}
+            for p in Partner.objects.select_related("logo")
+        ],
+        "footer_links": [
+            {"key": f.key, "label": f.label or "", "route": f.route, "is_external": f.is_external}
+            for f in FooterLink.objects.all()
+        ],
+        "home_path": home.path if home else "",
+    }
+
+
+def page_list_item(page: Page) -> dict:
+    return {
+        "id": page.pk,
+        "title": page.title or "",
+        "path": page.path,
+        "is_home": page.is_home,
+        "updated_at": _iso(page.updated_at),
+    }
+
+
+def page_data(page: Page, *, published_only: bool = True) -> dict:
+    children = page.children.order_by("order", "path")
+    if published_only:
+        children = children.published()
+    crumbs = page.breadcrumbs()
+    return {
+        "id": page.pk,
+        "title": page.title or "",
+        "slug": page.slug,
+        "path": page.path,
+        "is_home": page.is_home,
+        "body": page.body or "",
+        "hero": hero_data(page.hero),
+        "seo": {
+            "title": page.seo_title or page.title or "",
+            "description": page.seo_description or "",
+            "image": image_data(page.seo_image),
+        },
+        "breadcrumbs": [{"title": c.title or "", "path": c.path} for c in crumbs],
+        "children": [{"title": c.title or "", "path": c.path} for c in children],
+        "published_at": _iso(page.published_at),
+        "updated_at": _iso(page.updated_at),
+    }
+
+
+PAGE_RELATED = ("hero__background_image", "seo_image", "parent")

@@ -1,0 +1,68 @@
+"""Base classes for every view of the API: error shape, body-size limit, auth defaults.
+
+Set here rather than in REST_FRAMEWORK settings so the API behaves the same whatever a
+site's settings say.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import permissions, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.views import APIView
+
+from mortar_api.media.validation import max_upload_bytes
+
+from .errors import PayloadTooLarge, exception_handler
+
+
+def body_limit(content_type: str) -> int:
+    base = int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or 2_621_440)
+    if content_type.startswith("multipart/"):
+        return max(base, max_upload_bytes() + 64 * 1024)  # the file plus form overhead
+    return base
+
+
+class MortarAPIMixin:
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def initial(self, request, *args, **kwargs) -> None:
+        # Refuse oversized bodies before anything reads them (Django's own check only
+        # covers request.body, not the streaming parsers DRF uses).
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > body_limit(request.META.get("CONTENT_TYPE", "")):
+            raise PayloadTooLarge(f"Request body too large: {length} bytes.")
+        super().initial(request, *args, **kwargs)
+
+
+class PublicAPIView(MortarAPIMixin, APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+
+class EditorPermission(permissions.DjangoModelPermissions):
+    """Staff only, and the model permission for writes (and for reads: view_<model>)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff) and super().has_permission(
+            request, view
+        )
+
+
+class EditorViewSet(MortarAPIMixin, viewsets.ModelViewSet):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [EditorPermission]
