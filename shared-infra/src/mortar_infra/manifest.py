@@ -7,9 +7,12 @@ The small public API other modules (and `mortar site up`) use:
   `$MORTAR_HOME/sites/<slug>/site.json`, else free ones allocated now and remembered).
 - `registered_site(slug) -> Site`: the remembered state of a site by slug (no site dir needed).
 - `all_sites() -> list[Site]`: every site Mortar remembers.
-- `forget_site(slug)`: drop the remembered state (after deprovision/unregister of a gone dir).
-- `Site`: `.slug .name .domains .mortar_version .api_port .web_port .site_dir .state_dir
-  .client_max_body_size .dns_name .db_name .db_role .redis_user .redis_prefix .env_path`.
+- `add_domains(slug, domains) -> Site`: remember extra (tenant) domains; then
+  `mortar_infra.nginx.register(site)` to serve them.
+- `forget_site(slug)`: drop the remembered state.
+- `Site`: `.slug .name .domains .extra_domains .all_domains .mortar_version .api_port
+  .web_port .site_dir .state_dir .client_max_body_size .dns_name .db_name .db_role
+  .redis_user .redis_prefix .env_path`.
 
 Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming the file.
 """
@@ -50,7 +53,12 @@ class Site:
     web_port: int
     site_dir: str = ""
     client_max_body_size: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    # Domains added after spawn (e.g. by `mortar tenant add`), served besides `domains`.
+    extra_domains: list[str] = field(default_factory=list)
+
+    @property
+    def all_domains(self) -> list[str]:
+        return self.domains + [d for d in self.extra_domains if d not in self.domains]
 
     @property
     def state_dir(self) -> Path:
@@ -207,7 +215,7 @@ def load_site(site_dir: str | Path) -> Site:
         web_port=web_port,
         site_dir=str(site_dir),
         client_max_body_size=m["client_max_body_size"],
-        extra={k: v for k, v in known.get("extra", {}).items()},
+        extra_domains=list(known.get("extra_domains", [])),
     )
     save_site(site)
     return site
@@ -235,6 +243,16 @@ def all_sites() -> list[Site]:
         if data:
             sites.append(Site(**data))
     return sites
+
+
+def add_domains(slug: str, domains: list[str]) -> Site:
+    """Remember extra domains for a known site (validated); call `nginx.register` after."""
+    site = registered_site(slug)
+    for d in _validate_domains(domains, f"site {slug}"):
+        if d not in site.all_domains:
+            site.extra_domains.append(d)
+    save_site(site)
+    return site
 
 
 def forget_site(slug: str) -> None:

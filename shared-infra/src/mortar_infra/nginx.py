@@ -200,11 +200,21 @@ def reload(timeout: float = 10.0) -> bool:
     old = _children(pid)
     os.kill(pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout
+    # Live once new workers exist and every old one has stopped accepting
+    # (exited, or retitled "worker process is shutting down").
     while time.monotonic() < deadline:
-        if _children(pid) - old:
+        if _children(pid) - old and all(_retired(w) for w in old):
             return True
         time.sleep(0.01)
     raise NginxError(f"nginx (pid {pid}) did not apply the new config; see {error_log()}")
+
+
+def _retired(worker: int) -> bool:
+    try:
+        title = Path(f"/proc/{worker}/cmdline").read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return "shutting down" in title or "worker" not in title
 
 
 def start() -> int:
@@ -281,6 +291,16 @@ def _restore(path: Path, previous: str | None) -> None:
         path.unlink(missing_ok=True)
     else:
         write_atomic(path, previous)
+
+
+def register(site: Site) -> bool:
+    """Write and activate `site`'s native vhost (see `apply_vhost`)."""
+    return apply_vhost(site.slug, render_vhost(site, "native"))
+
+
+def unregister(slug: str) -> bool:
+    """Remove `slug`'s vhost and reload (see `apply_vhost`)."""
+    return apply_vhost(slug, None)
 
 
 def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = None) -> list[Path]:

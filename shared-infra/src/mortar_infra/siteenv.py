@@ -2,10 +2,12 @@
 
 Two layers, so that N sites do not each install Django and friends:
 
-- the **base venv** `$MORTAR_HOME/venvs/<version>/`: mortar-api (with the s3 extra) and
-  mortar-web at exactly the site's pinned version, built as wheels from the *kit's*
-  `base-images/` into `$MORTAR_HOME/wheels/<version>/` (once per version), plus the
-  build and test tools a site needs (setuptools, pytest, pytest-django);
+- the **base venv** `$MORTAR_HOME/venvs/<version>-<source hash>/`: mortar-api (with the s3
+  extra) and mortar-web at exactly the site's pinned version, built as wheels from the
+  *kit's* `base-images/` into `$MORTAR_HOME/wheels/<version>/` (once per version and kit
+  source state, so an edited kit is rebuilt), plus the build and test tools a site needs
+  (setuptools, pytest, pytest-django). `MORTAR_BASE_VENVS` moves these (e.g. a cache
+  shared by test runs);
 - the **site venv** `<site>/.venv/`: an empty venv whose `mortar-base.pth` puts the base
   venv's site-packages on its path, with the site's own `api/` and `web/` packages
   installed editable (so code edits need only a restart). pip resolves their
@@ -19,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -54,8 +57,8 @@ def kit_version() -> str:
 
 
 @contextmanager
-def _lock(name: str) -> Iterator[None]:
-    path = mortar_home() / "locks" / f"{name}.lock"
+def _lock(name: str, root: Path | None = None) -> Iterator[None]:
+    path = (root or mortar_home()) / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -74,12 +77,32 @@ def _site_packages(venv: Path) -> Path:
     return (venv / rel).resolve()
 
 
+def _cache_root() -> Path:
+    return Path(os.environ.get("MORTAR_BASE_VENVS") or mortar_home())
+
+
 def wheels_dir(version: str) -> Path:
-    return mortar_home() / "wheels" / version
+    return _cache_root() / "wheels" / version
+
+
+def source_hash() -> str:
+    """Short hash of the kit's base package sources (names, sizes, mtimes)."""
+    h = hashlib.sha256()
+    root = kit_root() / "base-images"
+    for pkg in ("api", "web"):
+        for p in sorted((root / pkg).rglob("*")):
+            rel = p.relative_to(root)
+            if not p.is_file() or {"__pycache__", "tests", "build"} & set(rel.parts):
+                continue
+            if ".egg-info" in str(rel) or p.suffix == ".pyc":
+                continue
+            st = p.stat()
+            h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:10]
 
 
 def base_venv(version: str) -> Path:
-    return mortar_home() / "venvs" / version
+    return _cache_root() / "venvs" / f"{version}-{source_hash()}"
 
 
 def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
@@ -88,7 +111,7 @@ def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
     stamp = venv / ".mortar-ready"
     if stamp.is_file():
         return venv
-    with _lock(f"venv-{version}"):
+    with _lock(f"venv-{venv.name}", _cache_root()):
         if stamp.is_file():
             return venv
         have = kit_version()
@@ -99,7 +122,9 @@ def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
                 "and the pins in api/ and web/pyproject.toml"
             )
         wheels = wheels_dir(version)
-        wheels.mkdir(parents=True, exist_ok=True)
+        if wheels.exists():
+            shutil.rmtree(wheels)  # wheels of an older kit state have the same names
+        wheels.mkdir(parents=True)
         root = kit_root()
         say(f"==> building mortar-api and mortar-web {version} wheels into {wheels}")
         _run(

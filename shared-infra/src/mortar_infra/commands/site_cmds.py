@@ -27,7 +27,7 @@ def register(site_dir: Path) -> None:
     """
     s = load_site(site_dir)
     say(f"==> registering {s.slug}: {' '.join(s.domains)} (api :{s.api_port}, web :{s.web_port})")
-    reloaded = nginx.apply_vhost(s.slug, nginx.render_vhost(s, "native"))
+    reloaded = nginx.register(s)
     say(
         f"==> {nginx.vhost_path(s.slug)} "
         + (
@@ -47,7 +47,7 @@ def unregister(slug: str) -> None:
     if not nginx.vhost_path(s.slug).exists():
         say(f"==> {slug} is not registered; nothing to do")
         return
-    nginx.apply_vhost(s.slug, None)
+    nginx.unregister(s.slug)
     say(f"==> {slug} unregistered; its domains now get the default server (connection closed)")
 
 

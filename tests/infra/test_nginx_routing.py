@@ -1,0 +1,135 @@
+"""Routing by server_name through a real nginx, with reload and rollback."""
+
+from __future__ import annotations
+
+import http.client
+import os
+from pathlib import Path
+
+import pytest
+from conftest import get, mortar, ok, write_site
+
+
+def _register_pair(tmp_path: Path, upstreams, name: str, domains: list[str]) -> Path:
+    api, web = upstreams[f"{name}-api"], upstreams[f"{name}-web"]
+    site = write_site(tmp_path / "sites", name, domains, api.port, web.port)
+    ok(mortar("site", "register", str(site)))
+    return site
+
+
+def test_two_sites_routed_by_host(stack: int, tmp_path: Path, upstreams) -> None:
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost", "www.alpha.localhost"])
+    _register_pair(tmp_path, upstreams, "ita_beta", ["beta.localhost"])
+
+    status, body = get(stack, "alpha.localhost", "/about/")
+    assert status == 200 and body["upstream"] == "ita_alpha-web"
+    assert body["path"] == "/about/"
+    # Proxy headers: the visitor's Host (with port), the client address, the scheme.
+    assert body["host"] == "alpha.localhost"
+    assert body["xff"] == "127.0.0.1" and body["proto"] == "http"
+    assert body["fwd_host"] == "alpha.localhost"
+
+    for path in ("/api/v1/site/", "/admin/", "/admin", "/static/x.css", "/media/a/b.png"):
+        status, body = get(stack, "www.alpha.localhost", path)
+        assert (status, body["upstream"], body["path"]) == (200, "ita_alpha-api", path)
+    # Prefixes that only look like api ones go to web.
+    for path in ("/apiary/", "/assets/app.css", "/"):
+        assert get(stack, "alpha.localhost", path)[1]["upstream"] == "ita_alpha-web"
+
+    assert get(stack, "beta.localhost", "/api/x")[1]["upstream"] == "ita_beta-api"
+    assert get(stack, "beta.localhost", "/")[1]["upstream"] == "ita_beta-web"
+
+
+def test_unknown_host_connection_closed(stack: int, tmp_path: Path, upstreams) -> None:
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(stack, "nobody.localhost")
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(stack, "127.0.0.1")
+
+
+def test_unregister_makes_host_unknown(stack: int, tmp_path: Path, upstreams) -> None:
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    _register_pair(tmp_path, upstreams, "ita_beta", ["beta.localhost"])
+    assert get(stack, "alpha.localhost")[0] == 200
+
+    res = ok(mortar("site", "unregister", "ita_alpha"))
+    assert "unregistered" in res.stdout
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(stack, "alpha.localhost")
+    assert get(stack, "beta.localhost")[0] == 200
+    # Unregistering again is a no-op, not an error.
+    assert "nothing to do" in ok(mortar("site", "unregister", "ita_alpha")).stdout
+
+
+def test_config_failing_nginx_t_is_rolled_back(stack: int, tmp_path: Path, upstreams) -> None:
+    alpha = _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    home = Path(os.environ["MORTAR_HOME"])
+    vhost = home / "nginx" / "sites" / "ita_alpha.conf"
+    before = vhost.read_text()
+
+    # A new site whose value passes the manifest check but not nginx's.
+    api, web = upstreams["ita_beta-api"], upstreams["ita_beta-web"]
+    bad = write_site(tmp_path / "sites", "ita_beta", ["beta.localhost"], api.port, web.port, "lots")
+    res = mortar("site", "register", str(bad))
+    assert res.returncode == 1
+    err = res.stderr.strip()
+    assert err.startswith("error: nginx -t failed:") and "client_max_body_size" in err
+    assert len(err.splitlines()) == 1
+    assert not (home / "nginx" / "sites" / "ita_beta.conf").exists()
+    with pytest.raises(http.client.RemoteDisconnected):
+        get(stack, "beta.localhost")
+    assert get(stack, "alpha.localhost")[1]["upstream"] == "ita_alpha-web"
+
+    # Re-registering an existing site with a bad value keeps its previous vhost serving.
+    manifest = alpha / "mortar.toml"
+    manifest.write_text(manifest.read_text() + '\n[nginx]\nclient_max_body_size = "lots"\n')
+    res = mortar("site", "register", str(alpha))
+    assert res.returncode == 1 and "nginx -t failed" in res.stderr
+    assert vhost.read_text() == before
+    assert get(stack, "alpha.localhost")[1]["upstream"] == "ita_alpha-web"
+
+
+def test_stopped_upstream_gets_502_others_keep_serving(
+    stack: int, tmp_path: Path, upstreams
+) -> None:
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    _register_pair(tmp_path, upstreams, "ita_beta", ["beta.localhost"])
+    upstreams["ita_beta-web"].stop()
+    upstreams["ita_beta-api"].stop()
+
+    assert get(stack, "beta.localhost")[0] == 502
+    assert get(stack, "beta.localhost", "/api/x")[0] == 502
+    assert get(stack, "alpha.localhost")[0] == 200
+    # A reload (another registration, and a full `infra up`) still succeeds with beta down.
+    _register_pair(tmp_path, upstreams, "ita_gamma", ["gamma.localhost"])
+    ok(mortar("infra", "up"))
+    assert get(stack, "gamma.localhost")[0] == 200
+    assert get(stack, "beta.localhost")[0] == 502
+    # And so does a cold start.
+    ok(mortar("infra", "down"))
+    ok(mortar("infra", "up"))
+    assert get(stack, "alpha.localhost")[0] == 200
+    assert get(stack, "beta.localhost")[0] == 502
+
+
+def test_register_before_infra_up_is_checked_then_served(tmp_path: Path, upstreams) -> None:
+    site = _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    assert site.exists()
+    port = int(os.environ["MORTAR_HTTP_PORT"])
+    try:
+        ok(mortar("infra", "up"))
+        assert get(port, "alpha.localhost")[1]["upstream"] == "ita_alpha-web"
+    finally:
+        mortar("infra", "down")
+
+
+def test_tenant_domains_added_later_are_served(stack: int, tmp_path: Path, upstreams) -> None:
+    """The API helper E's `tenant add` uses: remember a domain, re-register."""
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    from mortar_infra import manifest, nginx
+
+    site = manifest.add_domains("ita_alpha", ["tenant2.localhost"])
+    assert nginx.register(site) is True
+    assert get(stack, "tenant2.localhost")[1]["upstream"] == "ita_alpha-web"
+    assert get(stack, "alpha.localhost")[0] == 200
