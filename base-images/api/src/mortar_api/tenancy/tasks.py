@@ -22,8 +22,15 @@ def run_for_each_tenant(task_name: str, kwargs: dict[str, Any] | None = None) ->
 
 
 @shared_task(name="mortar_api.tenancy.tasks.whoami")
-def whoami() -> dict[str, str]:
-    """The schema a task runs in (tests and operators check tenant routing with it)."""
+def whoami(token: str | None = None) -> dict[str, str]:
+    """The schema a task runs in; with ``token`` also cached as ``whoami:<token>``.
+
+    Operators and tests use it to check tenant routing of tasks and their cache keys.
+    """
+    from django.core.cache import cache
     from django.db import connection
 
-    return {"schema": connection.schema_name}
+    schema = connection.schema_name
+    if token:
+        cache.set(f"whoami:{token}", schema, 300)
+    return {"schema": schema}

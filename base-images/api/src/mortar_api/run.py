@@ -1,0 +1,95 @@
+"""Process roles of a site: ``python -m mortar_api.run <role> [extra args]``.
+
+  api      gunicorn (MORTAR_WSGI_APP, default mortar_api.wsgi:application) on $PORT (8000)
+  worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery)
+  beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site)
+  migrate  migrate_tenants (public, template, every tenant) + ensure_first_tenant
+
+The image entrypoint, the Procfile and ``mortar site up`` all call this, so a role means
+the same thing everywhere. Extra arguments go to the underlying program.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+ROLES = ("api", "worker", "beat", "migrate")
+
+
+def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
+    """The argv a role execs (``migrate`` runs in-process and has none)."""
+    celery_app = os.environ.get("MORTAR_CELERY_APP", "mortar_api.celery")
+    if role == "api":
+        return [
+            "gunicorn",
+            os.environ.get("MORTAR_WSGI_APP", "mortar_api.wsgi:application"),
+            "--bind",
+            f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}",  # noqa: S104
+            "--workers",
+            os.environ.get("GUNICORN_WORKERS", "2"),
+            "--timeout",
+            os.environ.get("GUNICORN_TIMEOUT", "30"),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "*"),
+            *extra,
+        ]
+    if role == "worker":
+        return [
+            "celery",
+            "-A",
+            celery_app,
+            "worker",
+            "--loglevel",
+            os.environ.get("CELERY_LOGLEVEL", "info"),
+            "--concurrency",
+            os.environ.get("CELERY_CONCURRENCY", "2"),
+            *extra,
+        ]
+    if role == "beat":
+        return [
+            "celery",
+            "-A",
+            celery_app,
+            "beat",
+            "--loglevel",
+            os.environ.get("CELERY_LOGLEVEL", "info"),
+            "-S",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--pidfile=",
+            *extra,
+        ]
+    raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+
+
+def migrate(extra: Sequence[str] = ()) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mortar_api.settings")
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate_tenants", *extra)
+    if settings.MORTAR_DOMAINS:
+        call_command("ensure_first_tenant")
+    else:
+        print("MORTAR_DOMAINS is empty: no first tenant created")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in ROLES:
+        sys.exit(f"usage: python -m mortar_api.run {{{'|'.join(ROLES)}}} [args...]")
+    role, extra = args[0], args[1:]
+    if role == "migrate":
+        migrate(extra)
+        return
+    argv_ = command_for(role, extra)
+    os.execvp(argv_[0], argv_)  # noqa: S606 - replace this process: signals reach the server
+
+
+if __name__ == "__main__":
+    main()
