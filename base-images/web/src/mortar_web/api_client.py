@@ -1,0 +1,186 @@
+"""HTTP client for the api-base public API (docs/contracts.md, "Public API").
+
+One keep-alive `requests.Session` per worker process. Every call forwards the
+visitor's Host (so the api picks the right tenant) and X-Forwarded-For/-Proto
+(so throttling and absolute URLs see the visitor, not web). Failures become
+the exceptions below; views turn them into 404/400/503 pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.http import HttpRequest
+from requests.adapters import HTTPAdapter
+
+import mortar_web
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Base class: the api did not give us what we asked for."""
+
+
+class ApiUnavailable(ApiError):
+    """Connection refused, timeout, 5xx or a body that is not JSON: show the 503 page."""
+
+
+class ApiNotFound(ApiError):
+    """404 from the api (unknown or unpublished page, bad preview token, unknown host)."""
+
+
+@dataclass
+class ApiValidationError(ApiError):
+    """400 with the contract's error body: `detail` plus per-field `errors`."""
+
+    detail: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+class ApiThrottled(ApiError):
+    """429: too many requests from this visitor."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What web forwards about the visitor on every api call."""
+
+    host: str  # lower-case, no port
+    forwarded_for: str
+    forwarded_proto: str
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Visitor:
+        remote = request.META.get("REMOTE_ADDR", "")
+        incoming = request.META.get("HTTP_X_FORWARDED_FOR", "").strip()
+        # behave like any proxy: append the address the request came from
+        forwarded_for = f"{incoming}, {remote}" if incoming and remote else (incoming or remote)
+        proto = request.META.get("HTTP_X_FORWARDED_PROTO", "").strip() or request.scheme or "http"
+        return cls(host=request_host(request), forwarded_for=forwarded_for, forwarded_proto=proto)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Host": self.host, "X-Forwarded-Proto": self.forwarded_proto}
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        return headers
+
+
+def request_host(request: HttpRequest) -> str:
+    """The visitor's host as the contract wants it: lower-case, without port."""
+    host = request.get_host().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """The worker's keep-alive session (re-created after a fork)."""
+    session = getattr(_local, "session", None)
+    if session is None or getattr(_local, "pid", None) != os.getpid():
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update(
+            {"Accept": "application/json", "User-Agent": f"mortar-web/{mortar_web.__version__}"}
+        )
+        session.trust_env = False  # never route internal calls through an HTTP proxy from env
+        _local.session, _local.pid = session, os.getpid()
+    return session
+
+
+def api_path(*segments: str) -> str:
+    """Join path segments under /api/v1/, each URL-quoted (no `..` tricks reach the api)."""
+    parts = [quote(s, safe="") for s in segments if s]
+    return "/api/v1/" + "".join(p + "/" for p in parts)
+
+
+def _timeout() -> tuple[float, float]:
+    return (settings.MORTAR_API_CONNECT_TIMEOUT, settings.MORTAR_API_READ_TIMEOUT)
+
+
+def _decode(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ApiUnavailable(f"api answered {response.status_code} without JSON") from exc
+
+
+def _check(response: requests.Response) -> Any:
+    status = response.status_code
+    if status >= 500:
+        raise ApiUnavailable(f"api answered {status}")
+    if status == 404:
+        raise ApiNotFound(response.url)
+    if status == 429:
+        raise ApiThrottled()
+    if status == 400:
+        body = _decode(response)
+        body = body if isinstance(body, dict) else {}
+        errors = body.get("errors") or {}
+        return_errors = {
+            str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()
+        }
+        raise ApiValidationError(str(body.get("detail") or "Invalid input."), return_errors)
+    if status >= 400:
+        raise ApiUnavailable(f"api answered {status}")
+    return _decode(response)
+
+
+def get(visitor: Visitor, path: str, params: dict[str, str] | None = None) -> Any:
+    """GET `path` (starting with /api/v1/) for the visitor's tenant; the decoded JSON."""
+    try:
+        response = _session().get(
+            settings.MORTAR_API_URL + path,
+            params=params,
+            headers=visitor.headers(),
+            timeout=_timeout(),
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        log.warning("api GET %s for %s failed: %s", path, visitor.host, exc)
+        raise ApiUnavailable(str(exc)) from exc
+    return _check(response)
+
+
+def post(
+    visitor: Visitor, path: str, data: dict[str, Any], params: dict[str, str] | None = None
+) -> Any:
+    """POST JSON to `path` for the visitor's tenant (never retried: not idempotent)."""
+    try:
+        response = _session().post(
+            settings.MORTAR_API_URL + path,
+            json=data,
+            params=params,
+            headers=visitor.headers(),
+            timeout=_timeout(),
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        log.warning("api POST %s for %s failed: %s", path, visitor.host, exc)
+        raise ApiUnavailable(str(exc)) from exc
+    return _check(response)
+
+
+def health() -> tuple[bool, str]:
+    """Is the api reachable and healthy? Asks its /health/ with the api URL's own Host."""
+    try:
+        response = _session().get(
+            settings.MORTAR_API_URL + "/health/", timeout=_timeout(), allow_redirects=False
+        )
+    except requests.RequestException as exc:
+        return False, f"unreachable: {exc.__class__.__name__}"
+    if response.status_code == 200:
+        return True, "ok"
+    return False, f"HTTP {response.status_code}"

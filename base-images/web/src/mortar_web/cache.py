@@ -1,0 +1,163 @@
+"""Web's Redis cache of api responses, per tenant host, language and path.
+
+Keys go through Django's RedisCache, whose KEY_PREFIX is
+`<MORTAR_REDIS_PREFIX>:cache:web`, so every key starts with the site's prefix
+(its Redis ACL user may touch nothing else). Each key also carries the tenant's
+content generation, the raw counter `<prefix>:gen:<host>` that the api INCRs
+on any content change: a publish changes the generation, so the next request
+misses and fetches fresh JSON; the old entries just expire (short TTL). That
+costs one extra Redis GET per request and needs no pub/sub listener in web.
+
+Redis trouble never breaks a page: without a generation we cannot know what is
+fresh, so we bypass the cache and ask the api directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+
+from mortar_web import api_client
+from mortar_web.api_client import ApiNotFound, Visitor
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = {"__mortar_web__": "not-found"}  # what a cached api 404 looks like
+
+
+def missing(value: Any) -> bool:
+    """Is this (possibly unpickled) result the api's 404?"""
+    return value == NOT_FOUND
+
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9_./=&?-]{0,120}$")
+_local = threading.local()
+
+
+def raw_redis() -> redis.Redis:
+    """A plain client on REDIS_URL for the generation counters (one pool per process)."""
+    client = getattr(_local, "client", None)
+    if client is None or getattr(_local, "pid", None) != os.getpid():
+        timeout = settings.CACHES["default"]["OPTIONS"]["socket_timeout"]
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        _local.client, _local.pid = client, os.getpid()
+    return client
+
+
+def generation_key(host: str) -> str:
+    return f"{settings.MORTAR_REDIS_PREFIX}:gen:{host}"
+
+
+def generation(host: str) -> int | None:
+    """The tenant's content generation (0 before the first change); None if Redis is down."""
+    try:
+        value = raw_redis().get(generation_key(host))
+    except redis.RedisError as exc:
+        log.warning("reading %s failed: %s", generation_key(host), exc)
+        return None
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def cache_key(host: str, language: str, gen: int, path: str, params: dict[str, str] | None) -> str:
+    """`api:<host>:<lang>:g<gen>:<path?query>`; long or odd paths are hashed."""
+    target = path.removeprefix("/api/v1/")
+    if params:
+        target += "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    if not _SAFE_KEY.match(target):
+        target = "h-" + hashlib.sha256(target.encode()).hexdigest()[:32]
+    return f"api:{host}:{language}:g{gen}:{target}"
+
+
+def _enabled() -> bool:
+    return settings.MORTAR_WEB_CACHE_TTL > 0
+
+
+def _cache_get_many(keys: list[str]) -> dict[str, Any]:
+    try:
+        return cache.get_many(keys)
+    except redis.RedisError as exc:
+        log.warning("cache read failed: %s", exc)
+        return {}
+
+
+def _cache_set(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value, settings.MORTAR_WEB_CACHE_TTL)
+    except redis.RedisError as exc:
+        log.warning("cache write failed: %s", exc)
+
+
+def fetch_many(
+    visitor: Visitor,
+    language: str,
+    calls: list[tuple[str, dict[str, str] | None]],
+    negative: tuple[bool, ...] | None = None,
+) -> list[Any]:
+    """GET each (path, params) for the visitor's tenant in `language`, through the cache.
+
+    Returns the decoded JSON per call, or NOT_FOUND for an api 404. Hits come in
+    one Redis round trip. `negative[i]` says whether a 404 of call i may be
+    cached (pages yes; the frame of an unknown host no). ApiUnavailable propagates.
+    """
+    negative = negative or (True,) * len(calls)
+    full = [(path, {**(params or {}), "lang": language}) for path, params in calls]
+    gen = generation(visitor.host) if _enabled() else None
+    keys = (
+        [cache_key(visitor.host, language, gen, p, q) for p, q in full] if gen is not None else []
+    )
+    hits = _cache_get_many(keys) if keys else {}
+    results: list[Any] = []
+    for i, (path, params) in enumerate(full):
+        if keys and keys[i] in hits:
+            results.append(hits[keys[i]])
+            continue
+        try:
+            value = api_client.get(visitor, path, params)
+        except ApiNotFound:
+            value = NOT_FOUND
+            if not negative[i]:
+                results.append(value)
+                continue
+        if keys:
+            _cache_set(keys[i], value)
+        results.append(value)
+    return results
+
+
+def fetch(visitor: Visitor, language: str, path: str, params: dict[str, str] | None = None) -> Any:
+    """One cached GET; NOT_FOUND for an api 404."""
+    return fetch_many(visitor, language, [(path, params)])[0]
+
+
+def check() -> tuple[bool, str]:
+    """Health: a round trip through the cache and the generation counter's Redis."""
+    try:
+        raw_redis().ping()
+        cache.set("health", "ok", 10)
+        ok = cache.get("health") == "ok"
+    except redis.RedisError as exc:
+        return False, f"error: {exc.__class__.__name__}"
+    return (True, "ok") if ok else (False, "error: read back failed")
+
+
+def peek(visitor: Visitor, language: str, path: str) -> Any | None:
+    """What the cache holds for a GET, without asking the api (for the 503 page's frame)."""
+    gen = generation(visitor.host) if _enabled() else None
+    if gen is None:
+        return None
+    key = cache_key(visitor.host, language, gen, path, {"lang": language})
+    value = _cache_get_many([key]).get(key)
+    return None if missing(value) else value

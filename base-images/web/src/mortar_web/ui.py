@@ -1,0 +1,73 @@
+"""The few interface strings web itself writes (everything else is content from the api).
+
+Content languages come from the api, so Django's gettext catalogues are not
+used; a site adds or changes strings by updating `STRINGS` from its settings
+module or an AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "skip": "Skip to content",
+        "menu": "Main menu",
+        "languages": "Language",
+        "breadcrumbs": "Breadcrumb",
+        "home": "Home",
+        "partners": "Partners",
+        "footer_menu": "Footer",
+        "in_this_section": "In this section",
+        "contact": "Contact",
+        "name": "Name",
+        "email": "Email",
+        "subject": "Subject (optional)",
+        "message": "Message",
+        "send": "Send",
+        "sent": "Thank you, your message has been sent.",
+        "form_errors": "Please correct the errors below.",
+        "throttled": "Too many messages from you right now. Please try again later.",
+        "not_found_title": "Page not found",
+        "not_found_text": "The page you are looking for does not exist or has moved.",
+        "unavailable_title": "Temporarily unavailable",
+        "unavailable_text": "This site is busy or under maintenance. Please try again in a moment.",
+        "forbidden_title": "Request refused",
+        "forbidden_text": "Your form session expired. Please reload the page and try again.",
+        "preview": "Preview of a draft: not published yet.",
+        "back_home": "Back to the home page",
+    },
+    "ar": {
+        "skip": "انتقل إلى المحتوى",
+        "menu": "القائمة الرئيسية",
+        "languages": "اللغة",
+        "breadcrumbs": "مسار التنقل",
+        "home": "الرئيسية",
+        "partners": "الشركاء",
+        "footer_menu": "التذييل",
+        "in_this_section": "في هذا القسم",
+        "contact": "اتصل بنا",
+        "name": "الاسم",
+        "email": "البريد الإلكتروني",
+        "subject": "الموضوع (اختياري)",
+        "message": "الرسالة",
+        "send": "إرسال",
+        "sent": "شكرًا لك، تم إرسال رسالتك.",
+        "form_errors": "يرجى تصحيح الأخطاء أدناه.",
+        "throttled": "رسائل كثيرة منك الآن. يرجى المحاولة لاحقًا.",
+        "not_found_title": "الصفحة غير موجودة",
+        "not_found_text": "الصفحة التي تبحث عنها غير موجودة أو تم نقلها.",
+        "unavailable_title": "غير متاح مؤقتًا",
+        "unavailable_text": "الموقع مشغول أو قيد الصيانة. يرجى المحاولة بعد قليل.",
+        "forbidden_title": "تم رفض الطلب",
+        "forbidden_text": "انتهت صلاحية النموذج. يرجى إعادة تحميل الصفحة والمحاولة مرة أخرى.",
+        "preview": "معاينة مسودة: لم تُنشر بعد.",
+        "back_home": "العودة إلى الصفحة الرئيسية",
+    },
+}
+
+
+def text(key: str, language: str) -> str:
+    """The string in `language`, else English, else the key itself."""
+    for code in (language, language.split("-")[0], "en"):
+        if key in STRINGS.get(code, {}):
+            return STRINGS[code][key]
+    return key

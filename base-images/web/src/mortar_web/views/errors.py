@@ -1,0 +1,73 @@
+"""Styled error pages: 404 inside the site frame, 503 when the api is down, 403 for CSRF."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from mortar_web import cache, frame, routing
+from mortar_web.api_client import ApiError, Visitor
+from mortar_web.http import private, public
+
+log = logging.getLogger(__name__)
+SITE = "/api/v1/site/"
+
+
+def _language(request: HttpRequest) -> str:
+    target = routing.parse(request.path)
+    return target.language if target else routing.default_language()
+
+
+def not_found(
+    request: HttpRequest, language: str, site: dict[str, Any] | None, cacheable: bool = True
+) -> HttpResponse:
+    """The styled 404 inside the site frame (no frame for a host the api does not know)."""
+    context = frame.build(request, site, language, page_path=None)
+    response = HttpResponse(
+        render_to_string("mortar_web/404.html", context, request=request), status=404
+    )
+    return public(response) if cacheable else private(response)
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After; uses a cached frame if there is one, never calls the api."""
+    language = _language(request)
+    site = None
+    try:
+        site = cache.peek(Visitor.from_request(request), language, SITE)
+    except Exception:
+        log.exception("no frame for the 503 page")
+    context = frame.build(request, site, language, page_path=None)
+    response = HttpResponse(
+        render_to_string("mortar_web/503.html", context, request=request), status=503
+    )
+    response["Retry-After"] = str(settings.MORTAR_WEB_RETRY_AFTER)
+    return private(response)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 (a URL no route matches): still inside the frame when the api answers."""
+    language = _language(request)
+    try:
+        site = cache.fetch(Visitor.from_request(request), language, SITE)
+    except ApiError:
+        site = None
+    return not_found(request, language, None if cache.missing(site) else site)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """A bug in web: a plain styled page, no api call, no traceback."""
+    context = frame.build(request, None, _language(request), page_path=None)
+    return private(HttpResponse(render_to_string("mortar_web/500.html", context), status=500))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A contact form post with a missing or stale CSRF token."""
+    context = frame.build(request, None, _language(request), page_path=None)
+    return private(
+        HttpResponse(render_to_string("mortar_web/403.html", context, request=request), status=403)
+    )
