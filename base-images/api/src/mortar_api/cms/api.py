@@ -120,6 +120,11 @@ class RedirectResolveView(CachedPublicView):
         }
 
 
+class NotFoundView(PublicAPIView):
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        return _json(404, error_body("Not found."), translation.get_language() or "en")
+
+
 class PreviewView(PublicAPIView):
     """A draft page by signed token; never cached (drafts change constantly)."""
 

@@ -93,6 +93,7 @@ class PageEditorSerializer(ModelValidatingSerializer):
         fields = ["id", *[f for f in editable_fields(Page) if f != "id"], "preview_url"]
         read_only_fields = ["path", "status", "published_at", "created_at", "updated_at"]
         validators: list = []
+        extra_kwargs = {"is_home": {"validators": []}, "slug": {"validators": []}}
 
     def prepare_instance(self, instance: Page) -> None:
         instance.path = instance.compute_path()

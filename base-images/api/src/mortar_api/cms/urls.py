@@ -37,4 +37,6 @@ urlpatterns = [
     path("preview/<str:token>/", api.PreviewView.as_view(), name="preview"),
     path("editor/settings/", settings_view, name="editor-settings"),
     path("editor/", include(router.urls)),
+    # Anything else under /api/v1/ is a JSON 404 whatever the root URLconf's handler404 is.
+    re_path(r"^", api.NotFoundView.as_view(), name="not-found"),
 ]

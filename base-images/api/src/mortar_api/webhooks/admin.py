@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Webhook, WebhookDelivery
 
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "url", "events", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
