@@ -12,9 +12,11 @@ from pathlib import Path
 
 import environ
 
+from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
     csrf_trusted_origins,
+    database_config,
     parse_domains,
     parse_languages,
     redis_transport_options,
@@ -107,10 +109,11 @@ TEMPLATES = [
 
 # --- database -----------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL",
-        default="postgres://postgres@127.0.0.1:5432/mortar" if DEBUG else environ.Env.NOTSET,
-        engine="django_tenants.postgresql_backend",
+    "default": database_config(
+        env(
+            "DATABASE_URL",
+            default="postgres://postgres@127.0.0.1:5432/mortar" if DEBUG else environ.Env.NOTSET,
+        )
     )
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
@@ -151,10 +154,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("MORTAR_CELERY_EAGER", default=False)
 
 # --- languages (django-modeltranslation: per-language columns title_en, title_ar, ...) -----
-LANGUAGES = parse_languages(env("MORTAR_LANGUAGES", default="en"))
+# The per-language columns are in the shipped migrations, so modeltranslation always knows
+# every supported language; MORTAR_LANGUAGES picks the enabled subset (first = default).
+LANGUAGES = parse_languages(env("MORTAR_LANGUAGES", default="en"), SUPPORTED_LANGUAGES)
 LANGUAGE_CODE = LANGUAGES[0][0]
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
-MODELTRANSLATION_LANGUAGES = tuple(code for code, _ in LANGUAGES)
+MODELTRANSLATION_LANGUAGES = SUPPORTED_LANGUAGES
 MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", default="UTC")

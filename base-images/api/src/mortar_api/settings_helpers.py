@@ -42,10 +42,11 @@ def add_template_dir(templates: list[dict[str, Any]], directory: str | os.PathLi
         dirs.insert(0, path)
 
 
-def parse_languages(value: str) -> list[tuple[str, str]]:
-    """``"en,ar"`` -> ``[("en", "English"), ("ar", "العربية")]``; the first is the default.
+def parse_languages(value: str, supported: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """``"en,ar"`` -> ``[("en", "English"), ("ar", "العربيّة")]``; the first is the default.
 
-    Only codes Django knows are accepted, so a typo fails at start-up, not in a migration.
+    Only codes Django knows (and, given ``supported``, that the content columns exist
+    for) are accepted, so a typo fails at start-up, not in a migration.
     """
     codes = [c.strip().lower() for c in value.split(",") if c.strip()]
     if not codes:
@@ -53,6 +54,10 @@ def parse_languages(value: str) -> list[tuple[str, str]]:
     unknown = [c for c in codes if c not in LANG_INFO or "name" not in LANG_INFO[c]]
     if unknown:
         raise ImproperlyConfigured(f"MORTAR_LANGUAGES has unknown language code(s): {unknown}")
+    if supported is not None and (missing := [c for c in codes if c not in supported]):
+        raise ImproperlyConfigured(
+            f"MORTAR_LANGUAGES has unsupported language(s) {missing}; supported: {list(supported)}"
+        )
     if len(set(codes)) != len(codes):
         raise ImproperlyConfigured(f"MORTAR_LANGUAGES lists a language twice: {value!r}")
     return [(c, LANG_INFO[c]["name_local"]) for c in codes]
@@ -75,6 +80,22 @@ def normalise_host(host: str) -> str:
     if host.startswith("["):  # IPv6 literal
         return host.split("]")[0] + "]"
     return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def database_config(url: str) -> dict[str, Any]:
+    """Django DATABASES entry for a ``postgres://`` URL on django-tenants' backend."""
+    import environ
+
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres://user:password@host:port/name URL"
+            f" (got scheme {scheme!r})"
+        )
+    config = environ.Env.db_url_config(url, engine="django_tenants.postgresql_backend")
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL has no database name")
+    return config
 
 
 def csrf_trusted_origins(domains: Iterable[str], https: bool) -> list[str]:
