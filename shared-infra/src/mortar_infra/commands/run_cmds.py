@@ -1,1 +1,99 @@
-"""Commands: run_cmds (see cli.py)."""
+"""Commands: `mortar site up/down/status`, `mortar tenant add`, `mortar demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mortar_infra import demo as demo_mod
+from mortar_infra import siteops
+from mortar_infra.cli import cli, site, tenant
+from mortar_infra.clitools import handle_errors, say
+from mortar_infra.manifest import all_sites
+
+SITE_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+def _print_up(result: siteops.UpResult) -> None:
+    s = result.site
+    say(f"==> {s.slug} is up")
+    for url in result.urls:
+        say(f"    site   {url}")
+    say(f"    admin  {result.urls[0]}admin/")
+    say(f"    api    {result.urls[0]}api/v1/site/")
+    for line in result.admin_lines:
+        say(f"    {line}")
+    say(f"    logs   {s.state_dir / 'logs'}")
+
+
+@site.command()
+@click.argument("site_dir", type=SITE_DIR)
+@handle_errors
+def up(site_dir: Path) -> None:
+    """Install, provision, migrate and start a site natively; route it through nginx.
+
+    Safe to re-run: every step is idempotent and running processes are kept. The
+    first run creates the first tenant (for the manifest's domains) and prints its
+    admin login once.
+    """
+    _print_up(siteops.up(site_dir, say=say))
+
+
+@site.command()
+@click.argument("site_dir", type=SITE_DIR)
+@handle_errors
+def down(site_dir: Path) -> None:
+    """Stop the site's processes and remove its nginx routing (data is kept)."""
+    siteops.down(site_dir, say=say)
+
+
+@site.command(name="status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def status_cmd(as_json: bool) -> None:
+    """Sites Mortar knows: processes, health of api and web. Exit 1 if one is degraded."""
+    rows = [siteops.site_status(s) for s in all_sites()]
+    if as_json:
+        click.echo(siteops.to_json(rows))
+    else:
+        if not rows:
+            say("no sites (spawn one with cookiecutter, then `mortar site up <dir>`)")
+        for r in rows:
+            procs = " ".join(f"{k}:{v or '-'}" for k, v in r["processes"].items())
+            health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r["health"].items())
+            say(f"{r['state']:<8} {r['slug']:<20} {' '.join(r['domains'])}")
+            say(f"         {procs}  health {health}  dir {r['site_dir']}")
+    if any(r["state"] == "degraded" for r in rows):
+        sys.exit(1)
+
+
+@tenant.command(name="add")
+@click.argument("site_dir", type=SITE_DIR)
+@click.option("--domain", required=True, help="The new tenant's host name.")
+@click.option("--admin-email", help="Its first admin user (default admin@<domain>).")
+@handle_errors
+def add(site_dir: Path, domain: str, admin_email: str | None) -> None:
+    """Add a tenant (a fast schema clone) with its own admin user, and route its domain."""
+    lines = siteops.add_tenant(site_dir, domain, admin_email, say=say)
+    say(f"==> tenant for {domain} ready: {siteops.site_urls_for(domain)}")
+    for line in lines:
+        say(f"    {line}")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "site_dir",
+    type=SITE_DIR,
+    default=None,
+    help="Where the demo site lives (default $MORTAR_HOME/demo/mortar_demo).",
+)
+@handle_errors
+def demo(site_dir: Path | None) -> None:
+    """Shared stack up, a demo site spawned with bilingual sample content, served.
+
+    Idempotent: a second run reuses the site, its content and its admin login.
+    """
+    demo_mod.run(site_dir, say=say)

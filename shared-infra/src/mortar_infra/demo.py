@@ -1,0 +1,93 @@
+"""`mortar demo`: the shared stack, a spawned demo site, bilingual sample content, served.
+
+The demo site lives in `$MORTAR_HOME/demo/mortar_demo/` (or `--dir`); its admin
+password is generated once and kept in `$MORTAR_HOME/demo/admin-password` (mode 600)
+so every run can print the login. Each step is idempotent, so a second run only
+checks and restarts what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from mortar_infra import native, siteenv, siteops
+from mortar_infra.config import MortarError, mortar_home
+
+Say = Callable[[str], None]
+DEMO_ANSWERS = {
+    "site_name": "Mortar Demo",
+    "site_slug": "mortar_demo",
+    "domain": "demo.localhost",
+    "languages": "en,ar",
+    "admin_email": "admin@demo.localhost",
+    "time_zone": "UTC",
+}
+CONTENT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "demo_content.py"
+
+
+def spawn(site_dir: Path, answers: dict[str, str], say: Say) -> Path:
+    """Generate a site with cookiecutter from the kit (no-op if it already exists)."""
+    if (site_dir / "mortar.toml").is_file():
+        return site_dir
+    from cookiecutter.main import cookiecutter
+
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    say(f"==> spawning {answers['site_slug']} into {site_dir.parent}")
+    answers = {**answers, "mortar_version": siteenv.kit_version()}
+    out = cookiecutter(
+        str(siteenv.kit_root()), no_input=True, extra_context=answers,
+        output_dir=str(site_dir.parent),
+    )  # fmt: skip
+    produced = Path(out)
+    if produced != site_dir:
+        produced.rename(site_dir)
+    return site_dir
+
+
+def _password() -> str:
+    path = mortar_home() / "demo" / "admin-password"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pw = secrets.token_urlsafe(12)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(pw + "\n")
+    return pw
+
+
+def load_content(site: siteops.Site, say: Say) -> None:
+    env = {**os.environ, **siteops.process_env(site)}
+    proc = subprocess.run(
+        [str(siteenv.site_python(site)), str(CONTENT_SCRIPT), site.slug],
+        cwd=site.site_dir, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        raise MortarError(f"loading the demo content failed:\n{tail}")
+    say(f"==> {proc.stdout.strip()}")
+
+
+def run(site_dir: Path | None = None, say: Say = print) -> siteops.UpResult:
+    say("==> shared stack")
+    native.up(say=say)
+    site_dir = Path(site_dir or mortar_home() / "demo" / DEMO_ANSWERS["site_slug"]).resolve()
+    spawn(site_dir, DEMO_ANSWERS, say)
+    password = _password()
+    result = siteops.up(site_dir, say=say, admin_password=password)
+    load_content(result.site, say)
+    say("")
+    say("Mortar demo is up (English and Arabic):")
+    for url in result.urls:
+        say(f"  site     {url}   and {url}ar/")
+    say(f"  admin    {result.urls[0]}admin/")
+    say(f"  login    {DEMO_ANSWERS['admin_email']} / {password}")
+    say(f"  api      {result.urls[0]}api/v1/site/")
+    port = result.urls[0].rstrip("/").rsplit(":", 1)[1]
+    say(f"  curl -H 'Host: {result.site.domains[0]}' http://127.0.0.1:{port}/")
+    say("  (*.localhost names resolve to 127.0.0.1 in browsers)")
+    return result

@@ -1,0 +1,244 @@
+"""Bring a generated site up natively, take it down, report on it, add tenants.
+
+`up` is a sequence of idempotent steps, each failing with a one-line reason:
+site venv -> provision (database, role, Redis user) -> migrate (public, template,
+tenants) -> collectstatic -> first tenant + admin -> start api/web/worker/beat ->
+wait for both /health/ -> register the vhost with nginx -> check through nginx.
+The vhost is written only once the processes answer, so nginx never routes to a
+site that failed to start; on a failure after start, the processes started by this
+run are stopped again and the vhost left as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mortar_infra import nginx, procs, provision, siteenv
+from mortar_infra.config import MortarError, UsageError, http_port
+from mortar_infra.envfile import read_env
+from mortar_infra.manifest import Site, add_domains, load_site
+
+Say = Callable[[str], None]
+HEALTH_TIMEOUT = float(os.environ.get("MORTAR_HEALTH_TIMEOUT", "90"))
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class UpResult:
+    site: Site
+    urls: list[str]
+    admin_lines: list[str] = field(default_factory=list)
+    started: bool = False
+
+
+def process_env(site: Site) -> dict[str, str]:
+    """The environment every site process and management command gets (over `.env`)."""
+    return {
+        "MORTAR_ENV_FILE": str(site.env_path),
+        "MORTAR_BASE_DIR": site.site_dir,
+        "DJANGO_SETTINGS_MODULE": f"{site.slug}_api.settings",
+        "MORTAR_SITE_NAME": site.name,
+        "MORTAR_API_URL": f"http://127.0.0.1:{site.api_port}",
+        "API_PORT": str(site.api_port),
+        "WEB_PORT": str(site.web_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(site: Site, *args: str, extra_env: dict[str, str] | None = None) -> str:
+    """Run a mortar-api management command in the site venv; returns its stdout."""
+    python = siteenv.site_python(site)
+    env = {**os.environ, **process_env(site), **(extra_env or {})}
+    proc = subprocess.run(
+        [str(python), "-m", "mortar_api.manage", *args],
+        cwd=site.site_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        errors = [ln for ln in lines if ln.startswith("CommandError")] or lines[-8:]
+        raise MortarError(f"`{args[0]}` failed for {site.slug}:\n" + "\n".join(errors))
+    return proc.stdout
+
+
+def _get(url: str, host: str | None = None, timeout: float = 3.0) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers={"Host": host} if host else {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback URLs
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, OSError):
+        return 0, b""
+
+
+def health(site: Site) -> dict[str, bool]:
+    return {
+        "api": _get(f"http://127.0.0.1:{site.api_port}/health/")[0] == 200,
+        "web": _get(f"http://127.0.0.1:{site.web_port}/health/")[0] == 200,
+    }
+
+
+def _wait_healthy(site: Site, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = procs.status(site)
+        dead = [r for r, pid in state.items() if pid is None]
+        if dead:
+            raise MortarError(
+                f"{site.slug}: {', '.join(dead)} exited at start{_log_tails(site, dead)}"
+            )
+        if all(health(site).values()):
+            return
+        time.sleep(0.5)
+    bad = [r for r, ok in health(site).items() if not ok]
+    raise MortarError(
+        f"{site.slug}: {', '.join(bad)} not healthy after {timeout:.0f}s{_log_tails(site, bad)}"
+    )
+
+
+def _log_tails(site: Site, roles: list[str]) -> str:
+    out = []
+    for role in roles:
+        path = procs.log_file(site, role)
+        lines = path.read_text(errors="replace").splitlines()[-6:] if path.exists() else []
+        out.append(f"\n--- {path} (last lines)\n" + "\n".join(lines))
+    return "".join(out)
+
+
+def check_ready(site_dir: Path) -> Site:
+    s = load_site(site_dir)
+    if not s.env_path.is_file():
+        raise UsageError(f"{site_dir}: no .env (spawn sites with cookiecutter; it writes one)")
+    if nginx.running_pid() is None:
+        raise MortarError("the shared stack is not running: run `mortar infra up` first")
+    return s
+
+
+def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> UpResult:
+    site = check_ready(site_dir)
+    say(f"==> {site.slug}: {site.name} ({', '.join(site.all_domains)})")
+    siteenv.ensure_site_venv(site, say)
+    provision.provision(site, say=say)
+    say("==> migrating (public schema, tenant template, tenants)")
+    manage(site, "migrate_tenants", "--verbosity", "0")
+    manage(site, "collectstatic", "--noinput", "--verbosity", "0")
+    say("==> first tenant")
+    extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
+    out = manage(site, "ensure_first_tenant", extra_env=extra)
+    admin_lines = [ln for ln in out.splitlines() if ln.startswith("admin ")]
+    for line in out.splitlines():
+        if not line.startswith("admin "):  # the login is printed once, in the summary
+            say(f"    {line}")
+    already = all(procs.status(site).values())
+    say("==> processes " + ("already running" if already else "api, web, worker, beat"))
+    procs.start(site, siteenv.site_python(site), process_env(site))
+    try:
+        _wait_healthy(site, HEALTH_TIMEOUT)
+        register(site, say)
+    except MortarError:
+        if not already:
+            procs.stop(site)
+        raise
+    urls = site_urls(site)
+    status, _ = _get(f"http://127.0.0.1:{http_port()}/health/", host=site.domains[0])
+    if status != 200:
+        raise MortarError(f"{site.slug} is up but nginx answers {status} for {site.domains[0]}")
+    return UpResult(site=site, urls=urls, admin_lines=admin_lines, started=not already)
+
+
+def register(site: Site, say: Say = _quiet) -> None:
+    reloaded = nginx.register(site)
+    say(f"==> nginx routes {' '.join(site.all_domains)}" + ("" if reloaded else " (not running)"))
+
+
+def site_urls(site: Site) -> list[str]:
+    port = http_port()
+    return [f"http://{d}:{port}/" for d in site.all_domains]
+
+
+def down(site_dir: Path, say: Say = _quiet) -> list[str]:
+    """Unroute the site (its domains then get nginx's closing default server), stop it."""
+    site = load_site(site_dir)
+    if nginx.vhost_path(site.slug).exists():
+        nginx.unregister(site.slug)
+        say(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+    stopped = procs.stop(site)
+    say(f"==> {site.slug}: " + (f"stopped {', '.join(stopped)}" if stopped else "was not running"))
+    return stopped
+
+
+def site_status(site: Site) -> dict[str, object]:
+    pids = procs.status(site)
+    running = any(pids.values())
+    checks = health(site) if running else {"api": False, "web": False}
+    return {
+        "slug": site.slug,
+        "name": site.name,
+        "site_dir": site.site_dir,
+        "domains": site.all_domains,
+        "api_port": site.api_port,
+        "web_port": site.web_port,
+        "processes": pids,
+        "health": checks,
+        "registered": nginx.vhost_path(site.slug).exists(),
+        "state": "up"
+        if all(pids.values()) and all(checks.values())
+        else ("degraded" if running else "down"),
+    }
+
+
+def schema_for(domain: str) -> str:
+    """A tenant schema name from its domain: `shop.acme.localhost` -> `shop_acme_localhost`."""
+    name = re.sub(r"[^a-z0-9]+", "_", domain.lower()).strip("_")[:50]
+    return name if name[:1].isalpha() else f"t_{name}"[:50]
+
+
+def add_tenant(
+    site_dir: Path,
+    domain: str,
+    admin_email: str | None,
+    say: Say = _quiet,
+    admin_password: str | None = None,
+) -> list[str]:
+    """Create a tenant (cloned schema) for `domain` and route it; returns the admin lines."""
+    site = load_site(site_dir)
+    domain = domain.strip().lower()
+    if not siteenv.site_python(site).exists():
+        raise MortarError(f"{site.slug} has no venv yet: run `mortar site up {site_dir}` first")
+    args = ["add_tenant", "--schema", schema_for(domain), "--domain", domain, "--name", domain]
+    args += ["--admin-email", admin_email or f"admin@{domain}"]
+    extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
+    out = manage(site, *args, extra_env=extra)
+    for line in out.splitlines():
+        say(f"    {line}")
+    site = add_domains(site.slug, [domain])
+    if nginx.vhost_path(site.slug).exists():
+        register(site, say)
+    return [ln for ln in out.splitlines() if ln.startswith("admin ")]
+
+
+def env_value(site: Site, key: str) -> str | None:
+    return read_env(site.env_path).get(key)
+
+
+def to_json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def site_urls_for(domain: str) -> str:
+    return f"http://{domain}:{http_port()}/"
