@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import get, mortar, ok, write_site
+from infra_support import get, mortar, ok, write_site
 
 
 def _register_pair(tmp_path: Path, upstreams, name: str, domains: list[str]) -> Path:
