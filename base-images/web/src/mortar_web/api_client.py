@@ -102,7 +102,12 @@ def _session() -> requests.Session:
 
 def api_path(*segments: str) -> str:
     """Join path segments under /api/v1/, each URL-quoted (no `..` tricks reach the api)."""
-    parts = [quote(s, safe="") for s in segments if s]
+    # quote() leaves "." alone; a dot segment would be collapsed by urllib3 into a parent path
+    parts = [
+        quote(s, safe="").replace(".", "%2E") if s in {".", ".."} else quote(s, safe="")
+        for s in segments
+        if s
+    ]
     return "/api/v1/" + "".join(p + "/" for p in parts)
 
 

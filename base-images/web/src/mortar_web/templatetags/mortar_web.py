@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -41,8 +41,5 @@ def image(
         "loading": "eager" if eager else "lazy",
         "decoding": "async",
     }
-    html = format_html("<img")
-    for key, value in attrs.items():
-        if value != "" or key == "alt":
-            html += format_html(' {}="{}"', key, value)
-    return html + format_html(">")
+    pairs = [(k, v) for k, v in attrs.items() if v != "" or k == "alt"]
+    return format_html("<img{}>", format_html_join("", ' {}="{}"', pairs))

@@ -1,0 +1,263 @@
+"""The public site against a real api-base (gunicorn, PostgreSQL, Redis): no mocks."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+from conftest import T1, T2, Site
+
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def html_tag(text: str) -> str:
+    return re.search(r"<html[^>]*>", text).group(0)
+
+
+def test_each_host_renders_its_own_content(t1: Site, t2: Site) -> None:
+    one, two = t1.get("/"), t2.get("/")
+    assert one.status_code == two.status_code == 200
+    assert "Welcome to Tenant One" in one.text and "Tenant Two" not in one.text
+    assert "Welcome to Tenant Two" in two.text and "Tenant One" not in two.text
+    # frame from /api/v1/site/: hero, nested header menu, partners strip, footer links
+    assert "Tenant One hero" in one.text
+    assert re.search(
+        r'<a href="/about/">About</a>\s*<ul class="menu__list menu__list--1">', one.text
+    )
+    assert 'href="/about/team/"' in one.text
+    assert "Tenant One partner" in one.text
+    assert "Our team" in one.text
+
+
+def test_unknown_host_gets_a_404_with_no_tenant_data(stack) -> None:
+    stranger = Site(stack, "nobody.webtest.localhost")
+    response = stranger.get("/")
+    assert response.status_code == 404
+    assert "Tenant One" not in response.text and "Tenant Two" not in response.text
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_arabic_pages_are_right_to_left(t1: Site) -> None:
+    home, about = t1.get("/ar/"), t1.get("/ar/about/")
+    assert home.status_code == about.status_code == 200
+    assert html_tag(home.text) == '<html lang="ar" dir="rtl">'
+    assert html_tag(about.text) == '<html lang="ar" dir="rtl">'
+    assert "<h1>عن المستأجر الأول</h1>" in about.text
+    # menu links to pages carry the language prefix; the switcher goes back to English
+    assert 'href="/ar/about/team/"' in about.text
+    assert re.search(r'<a href="/about/" lang="en" hreflang="en"', about.text)
+    assert html_tag(t1.get("/about/").text) == '<html lang="en" dir="ltr">'
+
+
+def test_seo_tags(t1: Site) -> None:
+    text = t1.get("/about/").text
+    base = f"http://{T1}"
+    assert "<title>About Tenant One · Tenant One</title>" in text
+    assert '<meta name="description" content="Tenant One description">' in text
+    assert f'<link rel="canonical" href="{base}/about/">' in text
+    for code, url in (("en", "/about/"), ("ar", "/ar/about/"), ("x-default", "/about/")):
+        assert f'<link rel="alternate" hreflang="{code}" href="{base}{url}">' in text
+    assert '<meta property="og:title" content="About Tenant One · Tenant One">' in text
+    assert f'<meta property="og:url" content="{base}/about/">' in text
+
+
+def test_nested_page_with_breadcrumbs_and_landmarks(t1: Site) -> None:
+    text = t1.get("/about/team/").text
+    assert "<h1>Tenant One team</h1>" in text
+    assert re.search(r'<nav class="breadcrumbs"[^>]*>.*href="/about/"', text, re.S)
+    for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
+        assert landmark in text
+    assert '<a class="skip-link" href="#main">' in text
+
+
+def test_sitemap_lists_exactly_the_published_pages(stack, t1: Site) -> None:
+    response = t1.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(response.content)  # noqa: S314 — our own sitemap
+    locs = {u.find(f"{SM}loc").text for u in root.findall(f"{SM}url")}
+    published = requests.get(
+        f"http://127.0.0.1:{stack.api_port}/api/v1/pages/", headers={"Host": T1}, timeout=10
+    ).json()["results"]
+    paths = {"" if p["is_home"] else p["path"] for p in published}
+    expected = {f"http://{T1}/{p}/".replace("//", "/").replace("http:/", "http://") for p in paths}
+    expected |= {
+        f"http://{T1}/ar/{p}/".replace("//", "/").replace("http:/", "http://") for p in paths
+    }
+    assert locs == expected
+    assert {f"http://{T1}/", f"http://{T1}/ar/about/team/"} <= locs
+    assert not any("secret" in loc for loc in locs)  # the draft
+    first = root.find(f"{SM}url")
+    hreflangs = {a.get("hreflang") for a in first.findall(f"{XHTML}link")}
+    assert hreflangs == {"en", "ar"}
+
+
+def test_robots_points_to_the_sitemap(t1: Site) -> None:
+    response = t1.get("/robots.txt")
+    assert response.status_code == 200
+    assert f"Sitemap: http://{T1}/sitemap.xml" in response.text
+    assert "Disallow: /__preview/" in response.text
+
+
+def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Site) -> None:
+    slug = f"news-{uuid.uuid4().hex[:8]}"
+    assert t1.get(f"/{slug}/").status_code == 404  # now cached as "not found" in web's Redis
+    assert t1.get(f"/{slug}/").status_code == 404
+    cached = [k.decode() for k in stack.redis().scan_iter(f"webtest:cache:web:*{slug}*")]
+    assert cached, "web did not cache the api's answer"
+    stack.api_script("publish", schema="t1", slug=slug, title_en="Fresh news", title_ar="أخبار")
+    response = t1.get(f"/{slug}/")  # the api bumped webtest:gen:<host>: no waiting for the TTL
+    assert response.status_code == 200
+    assert "<h1>Fresh news</h1>" in response.text
+    assert "<h1>أخبار</h1>" in t1.get(f"/ar/{slug}/").text
+    stack.api_script("unpublish", schema="t1", path=slug)
+    assert t1.get(f"/{slug}/").status_code == 404
+
+
+def test_a_draft_is_only_visible_with_a_valid_preview_token(stack, t1: Site, t2: Site) -> None:
+    assert t1.get("/secret/").status_code == 404
+    token = stack.api_script("preview_token", schema="t1", path="secret")["token"]
+    response = t1.get(f"/__preview/{token}/")
+    assert response.status_code == 200
+    assert "Tenant One secret draft" in response.text
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    arabic = t1.get(f"/ar/__preview/{token}/")
+    assert arabic.status_code == 200 and 'dir="rtl"' in html_tag(arabic.text)
+    assert t1.get(f"/__preview/{token[:-2]}xx/").status_code == 404  # tampered
+    assert t2.get(f"/__preview/{token}/").status_code == 404  # another tenant's token
+    assert t1.get("/secret/").status_code == 404  # still not public
+
+
+def test_redirects_become_real_301_and_302(t1: Site) -> None:
+    permanent = t1.get("/old-about/")
+    assert permanent.status_code == 301 and permanent.headers["Location"] == "/about/"
+    temporary = t1.get("/temp/")
+    assert temporary.status_code == 302 and temporary.headers["Location"] == "/about/team/"
+    localised = t1.get("/ar/old-about/")
+    assert localised.status_code == 301 and localised.headers["Location"] == "/ar/about/"
+    assert t1.get("/en/about/").headers["Location"] == "/about/"  # one URL per page
+    assert t1.get("/about").headers["Location"] == "/about/"  # trailing slash
+    assert t1.get("/home/").headers["Location"] == "/"  # the home page lives at /
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/about/nope/", "/a/%2e%2e/b/", "/x%20y/"])
+def test_unknown_paths_get_the_styled_404_in_the_frame(t1: Site, path: str) -> None:
+    response = t1.get(path)
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.text
+    assert "Tenant One" in response.text and 'class="menu"' in response.text
+    assert "Traceback" not in response.text
+
+
+def test_arabic_404_is_arabic(t1: Site) -> None:
+    response = t1.get("/ar/no-such-page/")
+    assert response.status_code == 404
+    assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+    assert "الصفحة غير موجودة" in response.text
+
+
+def test_cache_control_public_for_visitors_private_for_editors(t1: Site) -> None:
+    assert t1.get("/about/").headers["Cache-Control"] == "public, max-age=5"
+    assert t1.get("/old-about/").headers["Cache-Control"] == "public, max-age=5"
+    editor = t1.get("/about/", cookies={"sessionid": "an-editor-session"})
+    assert editor.headers["Cache-Control"] == "private, no-store"
+    assert t1.get("/contact/").headers["Cache-Control"] == "private, no-store"
+    assert t1.get("/health/").headers["Cache-Control"] == "private, no-store"
+
+
+def test_static_assets_are_fingerprinted_and_cached_long(t1: Site) -> None:
+    href = re.search(r'href="(/assets/mortar_web/css/site\.[0-9a-f]{12}\.css)"', t1.get("/").text)
+    assert href, "stylesheet URL is not fingerprinted"
+    css = t1.get(href.group(1))
+    assert css.status_code == 200 and "text/css" in css.headers["Content-Type"]
+    assert "immutable" in css.headers["Cache-Control"]
+    assert int(re.search(r"max-age=(\d+)", css.headers["Cache-Control"]).group(1)) >= 31536000
+
+
+def test_health_answers_for_any_host(stack) -> None:
+    response = Site(stack, "localhost:3000").get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"cache": "ok", "api": "ok"}}
+
+
+def _csrf(page: requests.Response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+def test_contact_form_posts_through_to_the_api(stack, t1: Site) -> None:
+    page = t1.get("/contact/")
+    assert page.status_code == 200 and '<form method="post" action="/contact/"' in page.text
+    name = f"Visitor {uuid.uuid4().hex[:6]}"
+    data = {"csrfmiddlewaretoken": _csrf(page), "name": name, "email": "v@example.org"}
+    data["message"] = "Hello from the web tests."
+    sent = t1.post("/contact/", data)
+    assert sent.status_code == 303 and sent.headers["Location"] == "/contact/?sent=1"
+    thanks = t1.get("/contact/?sent=1")
+    assert "Thank you, your message has been sent." in thanks.text
+    stored = stack.api_script("submissions", schema="t1")["submissions"]
+    assert {"name": name, "email": "v@example.org", "language": "en"} in stored
+    assert all(
+        s["name"] != name for s in stack.api_script("submissions", schema="t2")["submissions"]
+    )
+
+
+def test_contact_form_shows_the_api_errors_next_to_the_fields(stack, t1: Site) -> None:
+    page = t1.get("/ar/contact/")
+    bad = {"csrfmiddlewaretoken": _csrf(page), "name": "X", "email": "not-an-email", "message": ""}
+    response = t1.post("/ar/contact/", bad)
+    assert response.status_code == 400
+    text = response.text
+    assert html_tag(text) == '<html lang="ar" dir="rtl">'
+    # each error sits in the field's own block, linked by aria-describedby
+    email_block = re.search(
+        r'<div class="field field--error">\s*<label for="id_email">.*?</div>', text, re.S
+    )
+    assert email_block and 'aria-describedby="err_email"' in email_block.group(0)
+    assert 'id="err_message"' in text
+    assert 'value="not-an-email"' in text  # nothing the visitor typed is lost
+    assert 'role="alert"' in text
+
+
+def test_contact_form_without_csrf_token_is_refused(t1: Site) -> None:
+    response = t1.post("/contact/", {"name": "x", "email": "x@example.org", "message": "hi there"})
+    assert response.status_code == 403
+    assert "<h1>Request refused</h1>" in response.text
+
+
+def test_contact_form_throttled_by_the_api(t1: Site) -> None:
+    page = t1.get("/contact/")
+    data = {"csrfmiddlewaretoken": _csrf(page), "name": "Flood", "email": "f@example.org"}
+    data["message"] = "again and again"
+    codes = [t1.post("/contact/", data).status_code for _ in range(6)]
+    assert codes[:5] == [303] * 5
+    assert codes[5] == 429
+    assert "Too many messages" in t1.post("/contact/", data).text
+
+
+def test_api_outage_gives_a_styled_503_then_recovers(stack, t1: Site) -> None:
+    assert t1.get("/about/").status_code == 200  # in web's cache now
+    stack.stop("api")
+    try:
+        response = t1.get(f"/never-seen-{uuid.uuid4().hex[:6]}/")
+        assert response.status_code == 503
+        assert response.headers["Retry-After"].isdigit()
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "<h1>Temporarily unavailable</h1>" in response.text
+        assert "Traceback" not in response.text
+        assert "Tenant One" in response.text  # frame from web's cache, no api needed
+        assert t1.get("/about/").status_code == 200  # cached pages keep being served
+        health = t1.get("/health/")
+        assert health.status_code == 503 and health.json()["checks"]["api"].startswith("unreach")
+        page = t1.get("/contact/")
+        assert page.status_code == 200  # the form itself comes from the cache
+        data = {"csrfmiddlewaretoken": _csrf(page), "name": "n", "email": "n@example.org"}
+        assert t1.post("/contact/", {**data, "message": "hello"}).status_code == 503
+        assert Site(stack, T2).get("/nothing-cached/").status_code == 503
+    finally:
+        stack.start_api()
+    assert t1.get("/health/").status_code == 200
