@@ -161,9 +161,11 @@ def provision(
     say(f"==> PostgreSQL: role and database {site.db_name}")
     _provision_postgres(site, db_pw, pg_url, say)
     say(f"==> Redis: ACL user {site.redis_user} on keys {site.redis_prefix}:*")
-    _admin_redis(r_url).execute_command(
+    r = _admin_redis(r_url)
+    r.execute_command(
         "ACL", "SETUSER", site.redis_user, *redis_acl_rules(site.redis_prefix, redis_pw)
     )
+    _acl_save(r)
 
     pg_host, pg_port = _pg_host_port(pg_url)
     rh, rp = _redis_host_port(r_url)
@@ -233,6 +235,7 @@ def deprovision(site: Site, say: Say = _quiet, dump: Path | None = None) -> None
     say(f"==> Redis: dropping ACL user {site.redis_user} and keys {site.redis_prefix}:*")
     r = _admin_redis(r_url)
     r.execute_command("ACL", "DELUSER", site.redis_user)
+    _acl_save(r)
     try:
         r.execute_command("CLIENT", "KILL", "USER", site.redis_user)
     except redis.ResponseError:
@@ -247,6 +250,14 @@ def deprovision(site: Site, say: Say = _quiet, dump: Path | None = None) -> None
     if batch:
         removed += r.unlink(*batch)
     say(f"    removed {removed} keys")
+
+
+def _acl_save(r: redis.Redis) -> None:
+    """Persist ACL users where the server has an ACL file (private and compose Redis)."""
+    try:
+        r.execute_command("ACL", "SAVE")
+    except redis.ResponseError:
+        pass  # no aclfile configured: users live until restart; re-run provision then
 
 
 def _pg_dump(admin_url: str, dbname: str, dest: Path) -> None:

@@ -225,7 +225,8 @@ def add_tenant(
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
     out = manage(site, *args, extra_env=extra)
     for line in out.splitlines():
-        say(f"    {line}")
+        if not line.startswith("admin "):  # printed once, by the caller
+            say(f"    {line}")
     site = add_domains(site.slug, [domain])
     if nginx.vhost_path(site.slug).exists():
         register(site, say)

@@ -11,6 +11,7 @@ import click
 from mortar_infra import native, nginx
 from mortar_infra.cli import infra
 from mortar_infra.clitools import handle_errors, say
+from mortar_infra.config import UsageError
 from mortar_infra.manifest import all_sites
 
 
@@ -86,3 +87,27 @@ def render_nginx(mode: str, out_dir: Path) -> None:
     written = nginx.render_all(mode, out_dir, all_sites())  # type: ignore[arg-type]
     for p in written:
         say(f"==> wrote {p}")
+
+
+def _kit_shared_infra() -> Path | None:
+    here = Path(__file__).resolve().parents[3]  # shared-infra/ in the kit checkout
+    return here if (here / "compose.yml").exists() else None
+
+
+@infra.command(name="compose-init")
+@click.option(
+    "--dir",
+    "target",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=_kit_shared_infra,
+    help="Folder holding compose.yml [default: the kit's].",
+)
+@handle_errors
+def compose_init(target: Path | None) -> None:
+    """Prepare the Compose stack: admin secrets in .env (kept if present) and nginx config."""
+    from mortar_infra.compose import init_compose
+
+    if target is None:
+        raise UsageError("no shared-infra folder found; pass --dir")
+    for line in init_compose(target, all_sites()):
+        say(line)
