@@ -176,7 +176,9 @@ class Worker:
         return self.log.read_text(errors="replace")
 
 
-def start_worker(tmp: Path, env: dict[str, str], name: str = "w") -> Worker:
+def start_worker(
+    tmp: Path, env: dict[str, str], name: str = "w", queues: str | None = None
+) -> Worker:
     """A real ``celery worker`` subprocess of mortar_api.celery, ready when it answers a task."""
     log = tmp / f"worker-{name}.log"
     proc = subprocess.Popen(
@@ -193,6 +195,7 @@ def start_worker(tmp: Path, env: dict[str, str], name: str = "w") -> Worker:
             "--loglevel=INFO",
             "-n",
             f"{name}@apitest",
+            *(["-Q", queues] if queues else []),
         ],
         env=env,
         stdout=log.open("wb"),
@@ -211,11 +214,11 @@ def stop_worker(worker: Worker) -> None:
         worker.proc.wait()
 
 
-def wait_for_worker(worker: Worker, timeout: float = 90) -> None:
+def wait_for_worker(worker: Worker, timeout: float = 90, queue: str | None = None) -> None:
     from mortar_api.celery import app
 
     deadline = time.monotonic() + timeout
-    result = app.send_task("mortar_api.tenancy.tasks.whoami")
+    result = app.send_task("mortar_api.tenancy.tasks.whoami", queue=queue)
     while time.monotonic() < deadline:
         if worker.proc.poll() is not None:
             raise RuntimeError(f"celery worker exited:\n{worker.output()[-3000:]}")

@@ -8,7 +8,7 @@ from celery import current_app, shared_task
 from django_tenants.utils import tenant_context
 
 
-@shared_task(name="mortar_api.tenancy.tasks.run_for_each_tenant", ignore_result=True)
+@shared_task(name="mortar_api.tenancy.tasks.run_for_each_tenant")
 def run_for_each_tenant(task_name: str, kwargs: dict[str, Any] | None = None) -> int:
     """Send ``task_name`` once per tenant, each in its tenant's schema; returns the count."""
     from mortar_api.tenancy.models import Tenant
