@@ -24,8 +24,9 @@ def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_secret_carries_the_site_env_with_cluster_hosts(site: Site) -> None:
-    (secret,) = site.of_kind("Secret")
+    secret = site.get("Secret", f"{site.dns}-migrate-env")
     data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert data == read_env(site.overlay / ".env")  # every line, nothing else
     site_env = read_env(site.root / ".env")
     assert data["SECRET_KEY"] == site_env["SECRET_KEY"]
     db = f"site_{site.slug}"

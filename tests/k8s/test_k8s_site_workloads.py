@@ -128,6 +128,10 @@ def test_pre_rollout_phase_is_self_sufficient(site: Site) -> None:
     ]
     kinds = sorted(o["kind"] for o in phase)
     assert kinds == ["ConfigMap", "Job", "Namespace", "Secret"]
+    # Stable names: the Job's pod template never changes for a given version.
+    assert all(
+        o["kind"] in {"Namespace", "Job"} or "-migrate-" in o["metadata"]["name"] for o in phase
+    )
     names = {o["metadata"]["name"] for o in phase}
     (job,) = site.of_kind("Job")
     (ctr,) = job["spec"]["template"]["spec"]["containers"]
@@ -136,18 +140,53 @@ def test_pre_rollout_phase_is_self_sufficient(site: Site) -> None:
 
 
 def test_env_from_secret_then_cluster_config(site: Site) -> None:
-    (config,) = site.of_kind("ConfigMap")
-    (secret,) = site.of_kind("Secret")
+    secrets = {o["metadata"]["name"]: o for o in site.of_kind("Secret")}
+    configs = {o["metadata"]["name"]: o for o in site.of_kind("ConfigMap")}
+    # Hashed names for the Deployments, stable ones for the migrate Job; same data.
+    assert len(secrets) == 2 and len(configs) == 2
+    assert f"{site.dns}-migrate-env" in secrets and f"{site.dns}-migrate-config" in configs
+    secret = next(v for k, v in secrets.items() if k != f"{site.dns}-migrate-env")
+    config = next(v for k, v in configs.items() if k != f"{site.dns}-migrate-config")
+    assert re.fullmatch(rf"{site.dns}-env-[a-z0-9]{{10}}", secret["metadata"]["name"])
+    assert re.fullmatch(rf"{site.dns}-config-[a-z0-9]{{10}}", config["metadata"]["name"])
+    assert secrets[f"{site.dns}-migrate-env"]["data"] == secret["data"]
+    assert configs[f"{site.dns}-migrate-config"]["data"] == config["data"]
     assert config["data"]["MORTAR_API_URL"] == f"http://{site.dns}-api:8000"
     assert config["data"]["MORTAR_MEDIA_STORAGE"] == site.answers["media_storage"]
     assert config["data"]["TIME_ZONE"] == site.answers["time_zone"]
     for obj in workloads(site):
+        is_job = obj["kind"] == "Job"
         for ctr in containers(obj):
             # The ConfigMap comes last so its cluster values win over the .env's.
             assert ctr["envFrom"] == [
-                {"secretRef": {"name": secret["metadata"]["name"]}},
-                {"configMapRef": {"name": config["metadata"]["name"]}},
+                {"secretRef": {"name": f"{site.dns}-migrate-env"}}
+                if is_job
+                else {"secretRef": {"name": secret["metadata"]["name"]}},
+                {"configMapRef": {"name": f"{site.dns}-migrate-config"}}
+                if is_job
+                else {"configMapRef": {"name": config["metadata"]["name"]}},
             ]
+
+
+def test_env_change_rolls_deployments_but_leaves_the_job_alone(site: Site, tmp_path: Path) -> None:
+    """A new .env must give the Deployments new Secret names (a rollout) while the
+    migrate Job, whose pod template is immutable, renders byte-for-byte the same."""
+    root = tmp_path / "site"
+    shutil.copytree(site.root, root)
+    env = root / "k8s/overlays/production/.env"
+    env.write_text(env.read_text().replace("SECRET_KEY=", "SECRET_KEY=rotated-", 1))
+    objects = render(env.parent)
+    (job,) = [o for o in objects if o["kind"] == "Job"]
+    assert job == site.of_kind("Job")[0]
+    api = next(
+        o
+        for o in objects
+        if o["metadata"]["name"] == f"{site.dns}-api" and o["kind"] == "Deployment"
+    )
+    old_api = site.get("Deployment", f"{site.dns}-api")
+    new_ref = containers(api)[0]["envFrom"][0]["secretRef"]["name"]
+    assert new_ref != containers(old_api)[0]["envFrom"][0]["secretRef"]["name"]
+    assert new_ref in {o["metadata"]["name"] for o in objects if o["kind"] == "Secret"}
 
 
 def test_services_select_their_pods_and_ingress_backends_exist(site: Site) -> None:
