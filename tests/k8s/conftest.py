@@ -16,8 +16,15 @@ from k8s_sites import (
     add_domain,
     cluster_env,
     generate_site,
+    kustomize_major,
     render,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kustomize_v5() -> None:
+    if kustomize_major() < 5:
+        pytest.fail("kubectl with kustomize v5 or later is needed (kubectl 1.27+)")
 
 
 @pytest.fixture(scope="session")

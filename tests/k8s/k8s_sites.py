@@ -60,6 +60,15 @@ def kubectl_bin() -> str:
     return path
 
 
+def kustomize_major() -> int:
+    """The kustomize built into kubectl; the manifests need v5 (replacements, labels)."""
+    out = subprocess.run(
+        [kubectl_bin(), "version", "--client"], capture_output=True, text=True, timeout=30
+    ).stdout
+    found = re.search(r"Kustomize Version: v(\d+)", out)
+    return int(found.group(1)) if found else 0
+
+
 def kustomize(path: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(
         [kubectl_bin(), "kustomize", str(path)], capture_output=True, text=True, timeout=60
