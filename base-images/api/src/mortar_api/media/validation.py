@@ -40,6 +40,11 @@ def max_pixels() -> int:
     return int(getattr(settings, "MORTAR_MEDIA_MAX_PIXELS", DEFAULT_MAX_PIXELS))
 
 
+def effective_max_pixels() -> int:
+    pillow = Image.MAX_IMAGE_PIXELS
+    return min(max_pixels(), pillow) if pillow else max_pixels()
+
+
 def validate_image(upload) -> ImageInfo:
     """Return what the image is, or raise ``ValidationError`` with a clear message."""
     size = getattr(upload, "size", None)
@@ -65,7 +70,7 @@ def validate_image(upload) -> ImageInfo:
                 img.verify()  # structural check without decoding every pixel
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(
-            f"Image dimensions are too large (limit {max_pixels()} pixels).",
+            f"Image dimensions are too large (limit {effective_max_pixels()} pixels).",
             code="decompression_bomb",
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
