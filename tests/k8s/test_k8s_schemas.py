@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
-from k8s_sites import K8S_VERSION, KIT, Site, render
+import yaml
+from k8s_sites import K8S_VERSION, KIT, Site, kustomize, render
 
 
 def validate_all(objects: list[dict]) -> None:
@@ -40,8 +42,6 @@ def test_platform_variants_are_valid(rel: str) -> None:
 
 
 def test_ingress_class_is_valid() -> None:
-    import yaml
-
     docs = list(yaml.safe_load_all((KIT / "shared-infra/k8s/ingress-class.yaml").read_text()))
     validate_all(docs)
     assert docs[0]["metadata"]["name"] == "nginx"
@@ -60,10 +60,6 @@ def test_validator_rejects_a_broken_object(sites: dict[str, Site]) -> None:
 
 
 def test_platform_without_secrets_env_fails_clearly(tmp_path: Path, platform_dir: Path) -> None:
-    import shutil
-
-    from k8s_sites import kustomize
-
     copy_dir = tmp_path / "k8s"
     shutil.copytree(platform_dir, copy_dir)
     (copy_dir / "secrets.env").unlink()

@@ -7,8 +7,9 @@ as if applied to one cluster (k8s_policy.py): the questions are who can connect 
 from __future__ import annotations
 
 import pytest
+import yaml
 from k8s_policy import Cluster, Pod, pods_from
-from k8s_sites import Site
+from k8s_sites import KIT, Site
 
 # What a cluster has besides Mortar's objects (the README's expectations).
 INGRESS_NGINX = Pod(
@@ -154,3 +155,13 @@ def test_platform_pods_are_hardened_with_volumes_and_probes(platform: list[dict]
             if o["kind"] == "Service" and o["spec"].get("clusterIP") == "None"
         }
         assert sts["spec"]["serviceName"] in svc_names
+
+
+def test_platform_images_match_the_compose_stack(platform: list[dict]) -> None:
+    """One server and a cluster run the same PostgreSQL and Redis builds."""
+    compose = yaml.safe_load((KIT / "shared-infra" / "compose.yml").read_text())
+    want = {name: compose["services"][name]["image"] for name in ("postgres", "redis")}
+    for sts in (o for o in platform if o["kind"] == "StatefulSet"):
+        spec = sts["spec"]["template"]["spec"]
+        for ctr in list(spec.get("initContainers") or []) + spec["containers"]:
+            assert ctr["image"] == want[sts["metadata"]["name"]], ctr["name"]
