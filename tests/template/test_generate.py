@@ -1,0 +1,186 @@
+"""Generated sites: layout, answers carried through, fresh secrets, compose/Procfile/manifest."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ANSWER_SETS, KIT, generate
+from mortar_infra.envfile import read_env
+from mortar_infra.manifest import read_manifest
+from mortar_infra.procs import ROLES, read_procfile
+
+CONTRACT_ENV = [
+    "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MORTAR_REDIS_PREFIX", "MORTAR_SITE_SLUG",
+    "MORTAR_VERSION", "MORTAR_LANGUAGES", "MORTAR_DOMAINS", "MORTAR_API_URL", "DJANGO_DEBUG",
+    "MORTAR_MEDIA_STORAGE", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "TIME_ZONE", "DB_PASSWORD",
+    "REDIS_PASSWORD",
+]  # fmt: skip
+
+
+def test_root_cookiecutter_json_is_a_nested_template_entry():
+    import json
+
+    root = json.loads((KIT / "cookiecutter.json").read_text())
+    assert list(root["templates"]) == ["mortar-site"]
+    assert (KIT / root["templates"]["mortar-site"]["path"] / "cookiecutter.json").is_file()
+    # one source for the hooks
+    assert (KIT / "template" / "hooks").resolve() == (KIT / "hooks").resolve()
+
+
+def test_version_default_is_the_kits():
+    import json
+
+    answers = json.loads((KIT / "template" / "cookiecutter.json").read_text())
+    assert answers["mortar_version"] == (KIT / "VERSION").read_text().strip()
+
+
+def test_defaults_derive_slug_and_domain(sites):
+    site = sites["defaults"].site
+    assert site.name == "tpl_defaults"
+    m = read_manifest(site)
+    assert m["slug"] == "tpl_defaults"
+    assert m["domains"] == ["tpl-defaults.localhost"]
+    assert m["mortar_version"] == (KIT / "VERSION").read_text().strip()
+    assert "Next steps" in sites["defaults"].stdout
+
+
+def test_unicode_name_is_kept_and_slug_transliterated(sites):
+    site = sites["unicode"].site
+    assert site.name == "cafe_unicode_shrk"
+    manifest = tomllib.loads((site / "mortar.toml").read_text())
+    assert manifest["site"]["name"] == ANSWER_SETS["unicode"]["site_name"]
+    assert ANSWER_SETS["unicode"]["site_name"] in (site / "README.md").read_text()
+
+
+def test_env_has_the_contract_variables_and_is_private(sites):
+    for name, g in sites.items():
+        env_path = g.site / ".env"
+        env = read_env(env_path)
+        missing = [k for k in CONTRACT_ENV if not env.get(k) and k != "EMAIL_URL"]
+        assert not missing, (name, missing)
+        slug = g.site.name
+        assert env["DATABASE_URL"].startswith(f"postgres://site_{slug}:{env['DB_PASSWORD']}@")
+        assert env["REDIS_URL"].startswith(f"redis://site_{slug}:{env['REDIS_PASSWORD']}@")
+        assert env["MORTAR_REDIS_PREFIX"] == slug
+        assert stat.S_IMODE(env_path.stat().st_mode) == 0o600
+        assert ".env" in (g.site / ".gitignore").read_text().splitlines()
+
+
+def test_secrets_differ_between_sites(sites):
+    envs = [read_env(g.site / ".env") for g in sites.values()]
+    for key in ("SECRET_KEY", "DB_PASSWORD", "REDIS_PASSWORD"):
+        values = [e[key] for e in envs]
+        assert len(set(values)) == len(values), key
+        assert all(len(v) >= 40 for v in values)
+
+
+def test_answers_reach_env(sites):
+    env = read_env(sites["unicode"].site / ".env")
+    assert env["MORTAR_LANGUAGES"] == "en,ar"
+    assert env["TIME_ZONE"] == "Asia/Dubai"
+    assert env["MORTAR_ADMIN_EMAIL"] == "owner@cafe.example.com"
+    env = read_env(sites["arabic_first"].site / ".env")
+    assert env["MORTAR_LANGUAGES"] == "ar,en"
+    assert env["MORTAR_DOMAINS"] == "arabic.example.org"
+
+
+def test_s3_site_gets_bucket_settings_and_files(sites):
+    site = sites["s3"].site
+    env = read_env(site / ".env")
+    assert env["MORTAR_MEDIA_STORAGE"] == "s3"
+    assert env["AWS_STORAGE_BUCKET_NAME"] == "tpl-media"
+    assert env["AWS_S3_ENDPOINT_URL"] == "https://s3.example.net"
+    assert env["AWS_S3_REGION_NAME"] == "eu-west-1"
+    assert (site / "deploy" / "S3.md").is_file() and (site / "deploy" / "s3-cors.json").is_file()
+    assert "mortar-api[s3]==" in (site / "api" / "pyproject.toml").read_text()
+
+
+def test_local_site_has_no_s3_files(sites):
+    site = sites["defaults"].site
+    assert not (site / "deploy").exists()
+    assert "AWS_" not in (site / ".env").read_text()
+    assert "[s3]" not in (site / "api" / "pyproject.toml").read_text()
+
+
+def test_packages_pin_the_chosen_version(sites):
+    site = sites["defaults"].site
+    version = (KIT / "VERSION").read_text().strip()
+    assert f'"mortar-api=={version}"' in (site / "api" / "pyproject.toml").read_text()
+    assert f'"mortar-web=={version}"' in (site / "web" / "pyproject.toml").read_text()
+    assert read_env(site / ".env")["MORTAR_VERSION"] == version
+
+
+def test_layout_holds_only_site_specific_code(sites):
+    site = sites["defaults"].site
+    slug = site.name
+    for rel in [
+        "mortar.toml", "Procfile", "compose.yml", "README.md", ".gitignore", "pyproject.toml",
+        f"api/{slug}_api/settings.py", f"api/{slug}_api/urls.py", f"api/{slug}_api/wsgi.py",
+        f"api/{slug}_api/celery.py", "api/manage.py", "api/site_apps/notices/models.py",
+        "api/site_apps/notices/admin.py", "api/site_apps/notices/views.py",
+        "api/site_apps/notices/tasks.py", "api/site_apps/notices/migrations/0001_initial.py",
+        f"web/{slug}_web/settings.py", f"web/{slug}_web/static/{slug}_web/site.css",
+        "tests/test_notices.py",
+    ]:  # fmt: skip
+        assert (site / rel).is_file(), rel
+    settings = (site / f"api/{slug}_api/settings.py").read_text()
+    assert "from mortar_api.settings import *" in settings
+
+
+def test_procfile_has_the_four_processes(sites):
+    site = sites["defaults"].site
+    procs = read_procfile(site)
+    assert set(procs) == set(ROLES)
+    assert "DatabaseScheduler" in procs["beat"]
+    assert f"{site.name}_api.wsgi" in procs["api"]
+
+
+def test_compose_file_wires_the_services(sites):
+    site = sites["unicode"].site
+    slug, dns = site.name, site.name.replace("_", "-")
+    compose = yaml.safe_load((site / "compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"migrate", "api", "web", "worker", "beat"}
+    for name in ("api", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert services[name]["restart"] == "unless-stopped"
+        assert services[name]["env_file"] == ".env"
+    assert services["migrate"]["restart"] == "no"
+    assert services["api"]["networks"]["mortar"]["aliases"] == [f"{dns}-api"]
+    assert services["web"]["networks"]["mortar"]["aliases"] == [f"{dns}-web"]
+    for name in ("api", "web"):
+        assert "/health/" in " ".join(services[name]["healthcheck"]["test"])
+        assert services[name]["build"]["args"]["MORTAR_VERSION"].startswith("${MORTAR_VERSION")
+    assert compose["networks"]["mortar"]["external"] is True
+    assert f"site_{slug}" in services["api"]["environment"]["DATABASE_URL"]
+
+
+@pytest.mark.parametrize("name", list(ANSWER_SETS))
+def test_generated_code_passes_ruff(sites, name):
+    import subprocess
+    import sys
+
+    ruff = Path(sys.executable).parent / "ruff"
+    site = sites[name].site
+    for args in (["check", "."], ["format", "--check", "."]):
+        proc = subprocess.run([str(ruff), *args], cwd=site, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_existing_env_is_kept_on_regeneration(tmp_path):
+    answers = {"site_name": "Tpl Regen", "site_slug": "tpl_regen"}
+    first = generate(tmp_path / "out", answers)
+    assert first.rc == 0, first.stderr
+    before = (first.site / ".env").read_text()
+    again = generate(tmp_path / "out", answers, "--overwrite-if-exists")
+    assert again.rc == 0, again.stderr
+    assert (again.site / ".env").read_text() == before
+    assert not list(again.site.glob(".env.tmp"))
+    assert os.listdir(tmp_path / "out") == ["tpl_regen"]
