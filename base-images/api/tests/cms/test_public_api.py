@@ -176,3 +176,16 @@ def test_public_api_is_read_only(tenant_a, client_for) -> None:
     resp = client_for(tenant_a).post("/api/v1/pages/", {}, content_type="application/json")
     assert resp.status_code == 405
     assert resp.json()["detail"]
+
+
+def test_openapi_schema_lists_the_api(tenant_a, client_for) -> None:
+    resp = client_for(tenant_a).get("/api/schema/?format=json")
+    assert resp.status_code == 200
+    paths = resp.json()["paths"]
+    for path in [
+        "/api/v1/site/",
+        "/api/v1/pages/{path}/",
+        "/api/v1/contact/",
+        "/api/v1/editor/pages/",
+    ]:
+        assert path in paths

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -17,10 +19,20 @@ from .languages import resolve_language
 from .models import ContactSubmission, Page, Redirect, normalise_path
 from .preview import read_token
 from .public import PAGE_RELATED, page_data, page_list_item, site_data
+from .schema import (
+    LANG,
+    ContactCreatedSchema,
+    ErrorSchema,
+    PageListSchema,
+    PageSchema,
+    RedirectSchema,
+    SiteSchema,
+)
 from .strict import StrictModelSerializer
 from .views_base import PublicAPIView
 
 LIST_PAGE_SIZE = 1000
+PAGE_RESPONSES = {200: PageSchema, 404: ErrorSchema}
 _renderer = JSONRenderer()
 
 
@@ -59,11 +71,19 @@ class CachedPublicView(PublicAPIView):
         return resp
 
 
+@extend_schema_view(get=extend_schema(operation_id="site", parameters=[LANG], responses=SiteSchema))
 class SiteView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
         return 200, site_data(translation.get_language())
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="pages_list",
+        parameters=[LANG, OpenApiParameter("page", OpenApiTypes.INT)],
+        responses={200: PageListSchema, 400: ErrorSchema},
+    )
+)
 class PageListView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
         qs = Page.objects.published().order_by("path")
@@ -85,6 +105,13 @@ def _page_response(page: Page | None) -> tuple[int, dict]:
     return 200, page_data(page)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="page_by_path",
+        parameters=[LANG, OpenApiParameter("path", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        responses={200: PageSchema, 404: ErrorSchema},
+    )
+)
 class PageDetailView(CachedPublicView):
     def build(self, request, path: str) -> tuple[int, dict]:
         page = (
@@ -96,12 +123,24 @@ class PageDetailView(CachedPublicView):
         return _page_response(page)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="home", parameters=[LANG], responses={200: PageSchema, 404: ErrorSchema}
+    )
+)
 class HomeView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
         page = Page.objects.published().select_related(*PAGE_RELATED).filter(is_home=True).first()
         return _page_response(page)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="redirect_resolve",
+        parameters=[OpenApiParameter("path", OpenApiTypes.STR, required=True)],
+        responses={200: RedirectSchema, 400: ErrorSchema, 404: ErrorSchema},
+    )
+)
 class RedirectResolveView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
         raw = request.query_params.get("path", "")
@@ -120,11 +159,17 @@ class RedirectResolveView(CachedPublicView):
         }
 
 
+@extend_schema(exclude=True)
 class NotFoundView(PublicAPIView):
     def dispatch(self, request, *args, **kwargs) -> HttpResponse:
         return _json(404, error_body("Not found."), translation.get_language() or "en")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="preview", parameters=[LANG], responses={200: PageSchema, 404: ErrorSchema}
+    )
+)
 class PreviewView(PublicAPIView):
     """A draft page by signed token; never cached (drafts change constantly)."""
 
@@ -171,6 +216,13 @@ class ContactSerializer(StrictModelSerializer):
         return value
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="contact",
+        request=ContactSerializer,
+        responses={201: ContactCreatedSchema, 400: ErrorSchema, 429: ErrorSchema},
+    )
+)
 class ContactView(PublicAPIView):
     throttle_classes = [ContactThrottle]
 

@@ -1,0 +1,156 @@
+"""OpenAPI descriptions (drf-spectacular) of the public JSON shapes in docs/contracts.md.
+
+Documentation only: the views build their JSON in ``cms.public`` for speed.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers as s
+
+
+class ErrorSchema(s.Serializer):
+    detail = s.CharField()
+    errors = s.DictField(child=s.ListField(child=s.CharField()))
+
+
+class RenditionSchema(s.Serializer):
+    width = s.IntegerField()
+    url = s.CharField()
+
+
+class ImageSchema(s.Serializer):
+    url = s.CharField()
+    alt = s.CharField()
+    width = s.IntegerField()
+    height = s.IntegerField()
+    renditions = RenditionSchema(many=True)
+
+
+class HeroSchema(s.Serializer):
+    title = s.CharField()
+    description = s.CharField()
+    button_label = s.CharField()
+    button_link = s.CharField()
+    background_image = ImageSchema(allow_null=True)
+
+
+class MenuItemSchema(s.Serializer):
+    label = s.CharField()
+    url = s.CharField()
+    is_external = s.BooleanField()
+    children = s.ListField(child=s.DictField(), help_text="MENU_ITEM objects, nested")
+
+
+class LanguageSchema(s.Serializer):
+    code = s.CharField()
+    name = s.CharField()
+    dir = s.ChoiceField(choices=["ltr", "rtl"])
+
+
+class SocialLinkSchema(s.Serializer):
+    network = s.CharField()
+    url = s.CharField()
+
+
+class SettingsSchema(s.Serializer):
+    site_name = s.CharField()
+    tagline = s.CharField()
+    logo = ImageSchema(allow_null=True)
+    seo_title = s.CharField()
+    seo_description = s.CharField()
+    contact_email = s.CharField()
+    analytics_id = s.CharField()
+    social_links = SocialLinkSchema(many=True)
+
+
+class MenusSchema(s.Serializer):
+    header = MenuItemSchema(many=True)
+    footer = MenuItemSchema(many=True)
+
+
+class PartnerSchema(s.Serializer):
+    name = s.CharField()
+    url = s.CharField()
+    logo = ImageSchema(allow_null=True)
+
+
+class FooterLinkSchema(s.Serializer):
+    key = s.CharField()
+    label = s.CharField()
+    route = s.CharField()
+    is_external = s.BooleanField()
+
+
+class SiteSchema(s.Serializer):
+    language = s.CharField()
+    default_language = s.CharField()
+    languages = LanguageSchema(many=True)
+    settings = SettingsSchema()
+    menus = MenusSchema()
+    hero = HeroSchema(allow_null=True)
+    partners = PartnerSchema(many=True)
+    footer_links = FooterLinkSchema(many=True)
+    home_path = s.CharField()
+
+
+class PageLinkSchema(s.Serializer):
+    title = s.CharField()
+    path = s.CharField()
+
+
+class SeoSchema(s.Serializer):
+    title = s.CharField()
+    description = s.CharField()
+    image = ImageSchema(allow_null=True)
+
+
+class PageSchema(s.Serializer):
+    id = s.IntegerField()
+    title = s.CharField()
+    slug = s.CharField()
+    path = s.CharField()
+    is_home = s.BooleanField()
+    body = s.CharField(help_text="sanitised HTML")
+    hero = HeroSchema(allow_null=True)
+    seo = SeoSchema()
+    breadcrumbs = PageLinkSchema(many=True)
+    children = PageLinkSchema(many=True)
+    published_at = s.DateTimeField()
+    updated_at = s.DateTimeField()
+
+
+class PageListItemSchema(s.Serializer):
+    id = s.IntegerField()
+    title = s.CharField()
+    path = s.CharField()
+    is_home = s.BooleanField()
+    updated_at = s.DateTimeField()
+
+
+class PageListSchema(s.Serializer):
+    count = s.IntegerField()
+    results = PageListItemSchema(many=True)
+
+
+class RedirectSchema(s.Serializer):
+    # "from" is a Python keyword: declared via the fields mapping
+    to = s.CharField()
+    status = s.IntegerField()
+
+    def get_fields(self) -> dict:
+        return {"from": s.CharField(), **super().get_fields()}
+
+
+class ContactCreatedSchema(s.Serializer):
+    id = s.IntegerField()
+    detail = s.CharField()
+
+
+LANG = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="language code; wins over Accept-Language",
+)
