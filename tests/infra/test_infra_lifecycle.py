@@ -1,0 +1,82 @@
+"""`mortar infra up/down` with private PostgreSQL/Redis: down stops only what up started."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from infra_support import PG_ADMIN, REDIS_ADMIN, mortar, ok, write_site
+from mortar_infra.envfile import read_env
+
+
+@pytest.fixture
+def private_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # Under /tmp with 0755 so the `postgres` user (used when running as root) can reach it.
+    home = Path(tempfile.mkdtemp(prefix="mortar-ite-", dir="/tmp"))
+    home.chmod(0o755)
+    monkeypatch.setenv("MORTAR_HOME", str(home))
+    monkeypatch.delenv("MORTAR_POSTGRES_ADMIN_URL")
+    monkeypatch.delenv("MORTAR_REDIS_ADMIN_URL")
+    yield home
+    mortar("infra", "down")
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _status() -> dict:
+    return json.loads(mortar("infra", "status", "--json").stdout)
+
+
+def test_private_servers_up_provision_down(private_home: Path, tmp_path: Path) -> None:
+    ok(mortar("infra", "up", "--private"))
+    st = _status()
+    comps = {c["name"]: c for c in st["components"]}
+    assert st["healthy"], st
+    assert comps["postgres"]["mode"] == "private" and ":5432/" not in comps["postgres"]["address"]
+    assert comps["redis"]["mode"] == "private" and ":6379/" not in comps["redis"]["address"]
+
+    # Idempotent: a second up changes nothing and keeps the same servers.
+    ok(mortar("infra", "up"))
+    assert {c["address"] for c in _status()["components"]} == {
+        c["address"] for c in st["components"]
+    }
+
+    # Sites provisioned against the private servers (admin URLs come from the state file).
+    site = write_site(tmp_path, "ite_priv", ["priv.localhost"])
+    ok(mortar("site", "provision", str(site)))
+    env = read_env(site / ".env")
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("site_ite_priv",)
+    assert redis.Redis.from_url(env["REDIS_URL"]).set("ite_priv:x", 1)
+    assert "user site_ite_priv" in (private_home / "redis" / "users.acl").read_text()
+
+    ok(mortar("infra", "down"))
+    st = _status()
+    assert not any(c["ok"] for c in st["components"]), st
+    # The machine's shared servers were never touched.
+    with psycopg.connect(PG_ADMIN) as conn:
+        conn.execute("SELECT 1")
+    assert redis.Redis.from_url(REDIS_ADMIN).ping()
+
+    # Back up: same data, the ACL user survived the Redis restart (ACL SAVE).
+    ok(mortar("infra", "up"))
+    assert redis.Redis.from_url(env["REDIS_URL"]).get("ite_priv:x") == b"1"
+
+
+def test_down_leaves_external_servers_alone(tmp_path: Path) -> None:
+    ok(mortar("infra", "up"))
+    st = _status()
+    assert st["healthy"]
+    assert {c["mode"] for c in st["components"] if c["name"] != "nginx"} == {"external"}
+    ok(mortar("infra", "down"))
+    comps = {c["name"]: c["ok"] for c in _status()["components"]}
+    assert comps == {"nginx": False, "postgres": True, "redis": True}
+    assert os.environ["MORTAR_POSTGRES_ADMIN_URL"] == PG_ADMIN
+    # down twice is fine
+    ok(mortar("infra", "down"))
