@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mortar_infra import native, nginx
+from mortar_infra import nginx
 from mortar_infra.cli import infra
 from mortar_infra.clitools import handle_errors, say
 from mortar_infra.config import UsageError
@@ -29,6 +29,8 @@ def up(private: bool) -> None:
     PostgreSQL/Redis: $MORTAR_POSTGRES_ADMIN_URL / $MORTAR_REDIS_ADMIN_URL when set,
     else the machine's on 127.0.0.1:5432/6379 when they answer, else private ones.
     """
+    from mortar_infra import native  # psycopg/redis only when needed
+
     native.up(private=private, say=say)
     _print_status(native.status())
 
@@ -37,6 +39,8 @@ def up(private: bool) -> None:
 @handle_errors
 def down() -> None:
     """Stop what `infra up` started (nginx, private servers); external servers stay up."""
+    from mortar_infra import native  # psycopg/redis only when needed
+
     native.down(say=say)
     say("==> stack down")
 
@@ -46,6 +50,8 @@ def down() -> None:
 @handle_errors
 def status(as_json: bool) -> None:
     """Show each component and whether it answers. Exit 1 if any does not."""
+    from mortar_infra import native  # psycopg/redis only when needed
+
     st = native.status()
     if as_json:
         click.echo(json.dumps(st, indent=2))

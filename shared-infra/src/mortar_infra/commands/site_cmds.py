@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mortar_infra import nginx, provision
+from mortar_infra import nginx
 from mortar_infra.cli import site
 from mortar_infra.clitools import handle_errors, say
 from mortar_infra.manifest import load_site, registered_site
@@ -62,6 +62,8 @@ def provision_cmd(site_dir: Path, db_host: str | None, redis_host: str | None) -
     Idempotent: passwords already in the site's .env (DATABASE_URL/REDIS_URL, or
     DB_PASSWORD/REDIS_PASSWORD from the template) are reused.
     """
+    from mortar_infra import provision  # psycopg/redis only when needed: fast CLI start
+
     s = load_site(site_dir)
     provision.provision(s, say=say, db_host=db_host, redis_host=redis_host)
     say(f"==> {s.slug} provisioned")
@@ -85,5 +87,7 @@ def deprovision(slug: str, yes: bool, dump: Path | None) -> None:
             f"and all keys {s.redis_prefix}:*?",
             abort=True,
         )
+    from mortar_infra import provision
+
     provision.deprovision(s, say=say, dump=dump)
     say(f"==> {slug} deprovisioned")
