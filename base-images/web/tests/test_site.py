@@ -112,6 +112,10 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     stack.api_script("publish", schema="t1", slug=slug, title_en="Fresh news", title_ar="أخبار")
     response = t1.get(f"/{slug}/")  # the api bumped webtest:gen:<host>: no waiting for the TTL
     assert response.status_code == 200
+    assert "X-Mortar-Cache" not in response.headers  # rendered afresh ...
+    again = t1.get(f"/{slug}/")
+    assert again.headers.get("X-Mortar-Cache") == "hit"  # ... then served from web's Redis
+    assert again.text == response.text
     assert "<h1>Fresh news</h1>" in response.text
     assert "<h1>أخبار</h1>" in t1.get(f"/ar/{slug}/").text
     stack.api_script("unpublish", schema="t1", path=slug)

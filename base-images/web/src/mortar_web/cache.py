@@ -105,16 +105,20 @@ def fetch_many(
     language: str,
     calls: list[tuple[str, dict[str, str] | None]],
     negative: tuple[bool, ...] | None = None,
+    known_generation: int | None = None,
 ) -> list[Any]:
     """GET each (path, params) for the visitor's tenant in `language`, through the cache.
 
     Returns the decoded JSON per call, or NOT_FOUND for an api 404. Hits come in
     one Redis round trip. `negative[i]` says whether a 404 of call i may be
     cached (pages yes; the frame of an unknown host no). ApiUnavailable propagates.
+    `known_generation` saves the Redis GET when the caller already read it.
     """
     negative = negative or (True,) * len(calls)
     full = [(path, {**(params or {}), "lang": language}) for path, params in calls]
-    gen = generation(visitor.host) if _enabled() else None
+    gen = None
+    if _enabled():
+        gen = known_generation if known_generation is not None else generation(visitor.host)
     keys = (
         [cache_key(visitor.host, language, gen, p, q) for p, q in full] if gen is not None else []
     )

@@ -15,13 +15,14 @@ from django.http import (
 )
 from django.shortcuts import render
 
-from mortar_web import api_client, cache, frame, routing
+from mortar_web import api_client, cache, frame, pagecache, routing
 from mortar_web.api_client import ApiNotFound, Visitor
 from mortar_web.http import private, public
 from mortar_web.views import contact
 from mortar_web.views.errors import SITE, not_found
 
 PREVIEW = "__preview"
+HOME = "/api/v1/home/"
 REDIRECT_STATUSES = {301: HttpResponsePermanentRedirect, 302: HttpResponseRedirect}
 
 
@@ -53,13 +54,17 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
     """A published page (or the home page) inside the frame; 301 home_path to the root."""
     visitor = Visitor.from_request(request)
     language = target.language
-    content_path = (
-        api_client.api_path("home")
-        if not target.path
-        else api_client.api_path("pages", *target.segments)
-    )
+    cached = pagecache.lookup(request, visitor.host, language)
+    if cached.response is not None:
+        return public(cached.response)
+    segments = target.segments
+    content_path = api_client.api_path("pages", *segments) if segments else HOME
     site, content = cache.fetch_many(
-        visitor, language, [(SITE, None), (content_path, None)], negative=(False, True)
+        visitor,
+        language,
+        [(SITE, None), (content_path, None)],
+        negative=(False, True),
+        known_generation=cached.generation,
     )
     if cache.missing(site):  # the api knows no tenant for this host
         return not_found(request, language, None, cacheable=False)
@@ -68,8 +73,13 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
         return public(HttpResponsePermanentRedirect(routing.page_url("", language)))
     if cache.missing(content):
         redirect = _redirect(request, visitor, target)
-        return redirect or not_found(request, language, site)
-    return public(_render_page(request, site, content, language, target.path))
+        if redirect is not None:
+            return redirect
+        response = not_found(request, language, site)
+    else:
+        response = public(_render_page(request, site, content, language, target.path))
+    pagecache.store(request, visitor.host, language, cached.generation, response)
+    return response
 
 
 def _render_page(

@@ -1,0 +1,79 @@
+"""Whole rendered pages in Redis: the fast path for anonymous GETs.
+
+One round trip: MGET of the tenant's generation counter `<prefix>:gen:<host>` and
+the page entry `<prefix>:cache:web:page:<scheme>:<host[:port]>:<lang>:<path>`, whose
+value starts with the generation it was rendered at. A matching generation is served
+as is; otherwise the caller renders (from the api-response cache, cache.py) and stores
+the page with the current generation. So a publish shows on the next request, like
+the api-response cache, and the TTL only bounds memory.
+
+Only pages without per-visitor content are stored (no CSRF token: the contact form
+and previews never come here). Keys hold scheme and Host with port because the page
+carries absolute canonical/hreflang URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from mortar_web.cache import generation_key, raw_redis
+
+log = logging.getLogger(__name__)
+CACHEABLE = (200, 404)
+
+
+@dataclass
+class Lookup:
+    generation: int | None  # None: Redis unavailable, do not store either
+    response: HttpResponse | None  # a hit
+
+
+def page_key(request: HttpRequest, host: str, language: str) -> str:
+    path = request.path
+    if len(path) > 200 or not path.isascii():
+        path = "h-" + hashlib.sha256(path.encode()).hexdigest()[:32]
+    # request.get_host() keeps the port: the page's absolute URLs depend on it
+    return (
+        f"{settings.MORTAR_REDIS_PREFIX}:cache:web:page:{request.scheme}:"
+        f"{request.get_host().lower()}:{language}:{path}"
+    )
+
+
+def lookup(request: HttpRequest, host: str, language: str) -> Lookup:
+    if settings.MORTAR_WEB_CACHE_TTL <= 0:
+        return Lookup(None, None)
+    try:
+        gen_raw, entry = raw_redis().mget([generation_key(host), page_key(request, host, language)])
+    except redis.RedisError as exc:
+        log.warning("page cache read failed: %s", exc)
+        return Lookup(None, None)
+    try:
+        gen = int(gen_raw) if gen_raw is not None else 0
+    except ValueError:
+        gen = 0
+    if entry:
+        stored_gen, _, rest = entry.partition(b"|")
+        status, _, body = rest.partition(b"|")
+        if stored_gen == str(gen).encode() and status.isdigit():
+            response = HttpResponse(body, status=int(status))
+            response["X-Mortar-Cache"] = "hit"
+            return Lookup(gen, response)
+    return Lookup(gen, None)
+
+
+def store(
+    request: HttpRequest, host: str, language: str, gen: int | None, response: HttpResponse
+) -> None:
+    if gen is None or response.status_code not in CACHEABLE or response.streaming:
+        return
+    value = f"{gen}|{response.status_code}|".encode() + response.content
+    try:
+        raw_redis().set(page_key(request, host, language), value, ex=settings.MORTAR_WEB_CACHE_TTL)
+    except redis.RedisError as exc:
+        log.warning("page cache write failed: %s", exc)
