@@ -1,4 +1,18 @@
+import importlib
+import os
+
 from django.apps import AppConfig
+
+
+def load_celery_app() -> None:
+    """Make the site's Celery app the current one in every process, not only in workers.
+
+    ``.delay()`` from a web request (contact mail, renditions, webhooks) goes through
+    ``celery.current_app``; without this, gunicorn would use Celery's unconfigured default
+    app (AMQP on localhost) and the task would never reach the site's Redis broker.
+    """
+    module = importlib.import_module(os.environ.get("MORTAR_CELERY_APP", "mortar_api.celery"))
+    module.app.set_current()
 
 
 class CmsConfig(AppConfig):
@@ -11,6 +25,8 @@ class CmsConfig(AppConfig):
         from mortar_api.tenancy.periodic import register
 
         from . import checks, signals  # noqa: F401  (connect receivers, register checks)
+
+        load_celery_app()
 
         # Beat rows are written after migrate by mortar_api.tenancy.periodic; per_tenant
         # sends each run once per tenant, in its schema.
