@@ -11,6 +11,8 @@ from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_exists
 
+from mortar_api.tenancy.clone import fast_clone_schema, supports_fast_clone
+
 
 class TenantQuerySet(models.QuerySet):
     def sites(self) -> TenantQuerySet:
@@ -44,6 +46,8 @@ class Tenant(TenantMixin):
         Cloning copies the template's tables, sequences and rows - its django_migrations
         included - so the clone is already fully migrated and the per-tenant
         ``migrate --fake`` django-tenants would run is skipped (it costs most of the time).
+        The lean clone (tenancy.clone) is used when the template allows it, else
+        django-tenants' clone_schema().
         """
         base = settings.TENANT_BASE_SCHEMA
         if getattr(self, "_mortar_migrate", False) and sync_schema:
@@ -58,7 +62,10 @@ class Tenant(TenantMixin):
         if check_if_exists and schema_exists(self.schema_name):
             return False
         started = time.perf_counter()
-        CloneSchema().clone_schema(base, self.schema_name, "DATA")
+        if supports_fast_clone(base):
+            fast_clone_schema(base, self.schema_name)
+        else:  # the template holds objects the lean clone does not copy
+            CloneSchema().clone_schema(base, self.schema_name, "DATA")
         if verbosity >= 2:
             print(f"cloned {base} -> {self.schema_name} in {time.perf_counter() - started:.2f}s")
         connection.set_schema_to_public()
