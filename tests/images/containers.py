@@ -34,10 +34,7 @@ def engine_missing() -> str | None:
     """Why images cannot be built here, or None."""
     if shutil.which("buildah"):
         return None
-    return (
-        "buildah is not installed: "
-        'MORTAR_EXTRA_APT="buildah podman debootstrap" bash scripts/install-system-deps'
-    )
+    return "buildah is not installed: MORTAR_TEST_IMAGES=1 bash scripts/install-system-deps (root)"
 
 
 def build_images(*args: str, log: Path, env: dict[str, str] | None = None) -> int:

@@ -1,0 +1,147 @@
+"""Cheap checks of the image names and build inputs (default suite, no images built).
+
+A generated site's compose.yml is valid Compose; its image names/tags are the ones
+`scripts/build-images --site` builds and its k8s manifests deploy; its Dockerfiles build
+FROM the base tags `make images` produces; bad input to the build tools fails clearly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from .containers import BUILD_IMAGES, ROOT, VERSION
+from .helpers import generate_site, read_env
+
+API_SERVICES = {"migrate", "api", "worker", "beat"}
+
+
+def print_tags(*args: str) -> list[str]:
+    res = subprocess.run(
+        ["bash", str(BUILD_IMAGES), "--print-tags", *args], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout.split()
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's `${VAR}` / `${VAR:-default}` (nested defaults too), enough for image names."""
+    pattern = re.compile(r"\$\{(\w+)(?::-((?:[^${}]|\$\{[^}]*\})*))?\}")
+    while True:
+        new = pattern.sub(lambda m: env.get(m[1]) or interpolate(m[2] or "", env), value)
+        if new == value:
+            return new
+        value = new
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_site(tmp_path_factory.mktemp("compose-sites"), "img_compose")
+
+
+def compose_schema() -> dict:
+    path = files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
+    return json.loads(path.read_text())
+
+
+def test_site_compose_validates_against_the_compose_spec(site: Path) -> None:
+    doc = yaml.safe_load((site / "compose.yml").read_text())
+    schema = compose_schema()
+    jsonschema.validators.validator_for(schema)(schema).validate(doc)
+    doc["services"]["api"]["imagee"] = "typo"  # and the check can fail
+    assert list(jsonschema.validators.validator_for(schema)(schema).iter_errors(doc))
+
+
+def test_compose_image_names_are_what_build_images_builds(site: Path) -> None:
+    doc = yaml.safe_load((site / "compose.yml").read_text())
+    env = read_env(site / ".env")
+    api, web = print_tags("--site", str(site))
+    assert api == f"mortarcms/img-compose-api:{env['MORTAR_VERSION']}"
+    for name in API_SERVICES:
+        assert interpolate(doc["services"][name]["image"], env) == api, name
+        assert doc["services"][name]["build"]["dockerfile"] == "api/Dockerfile"
+    assert interpolate(doc["services"]["web"]["image"], env) == web
+    # A release tag set in the environment names the same image for compose and the script.
+    tagged = {**env, "SITE_IMAGE_TAG": "2024.1"}
+    assert interpolate(doc["services"]["api"]["image"], tagged) == api.replace(
+        env["MORTAR_VERSION"], "2024.1"
+    )
+    assert print_tags("--site", str(site), "--tag", "2024.1")[0].endswith(":2024.1")
+
+
+def test_k8s_manifests_deploy_the_same_images(site: Path) -> None:
+    api, web = print_tags("--site", str(site))
+    images = set()
+    for path in (site / "k8s").rglob("*.yaml"):
+        images.update(re.findall(r"image:\s*(\S+)", path.read_text()))
+    assert images, "no image: lines in the site's k8s manifests"
+    assert images <= {api, web}, images
+
+
+def test_site_dockerfiles_build_from_the_kit_base_tags(site: Path) -> None:
+    env = read_env(site / ".env")
+    assert env["MORTAR_VERSION"] == VERSION  # a fresh site pins this kit's version
+    bases = print_tags()
+    assert bases == [f"mortarcms/api-base:{VERSION}", f"mortarcms/web-base:{VERSION}"]
+    for part, base in zip(("api", "web"), bases, strict=True):
+        text = (site / part / "Dockerfile").read_text()
+        assert f"FROM mortarcms/{part}-base:${{MORTAR_VERSION}}" in text
+        default = re.search(r"^ARG MORTAR_VERSION=(\S+)$", text, re.M)
+        assert default and f"mortarcms/{part}-base:{default[1]}" == base
+        pin = re.search(
+            rf'"mortar-{part}(?:\[s3\])?==([^"]+)"', (site / part / "pyproject.toml").read_text()
+        )
+        assert pin and pin[1] == VERSION
+
+
+def test_dockerignore_keeps_secrets_out_of_site_images(site: Path) -> None:
+    ignored = (site / ".dockerignore").read_text().split()
+    assert {".env", ".env.*", "**/.env"} <= set(ignored)
+    for base in ("api", "web"):
+        assert "**/.env" in (ROOT / "base-images" / base / ".dockerignore").read_text().split()
+
+
+def test_base_images_use_the_same_entrypoint_helper() -> None:
+    api = (ROOT / "base-images" / "api" / "site-deps.py").read_text()
+    assert api == (ROOT / "base-images" / "web" / "site-deps.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("pin", "rc", "message"),
+    [
+        (f"mortar-api=={VERSION}", 0, "nothing to install beyond the base image"),
+        ("mortar-api==0.0.1", 1, "pins 'mortar-api==0.0.1' but the base image has mortar-api"),
+    ],
+)
+def test_site_deps_checks_the_base_pin(tmp_path: Path, pin: str, rc: int, message: str) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f'[project]\nname = "x"\nversion = "0"\ndependencies = ["{pin}"]\n')
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "base-images" / "api" / "site-deps.py"), str(pyproject)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == rc, res.stdout + res.stderr
+    assert message in res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "unknown argument '--bogus'"),
+        (["--print-tags", "--site", "/nonexistent/site"], "is not a site (no mortar.toml)"),
+        (["--site"], "--site needs a directory"),
+    ],
+)
+def test_build_images_rejects_bad_arguments(args: list[str], message: str) -> None:
+    res = subprocess.run(["bash", str(BUILD_IMAGES), *args], capture_output=True, text=True)
+    assert res.returncode != 0
+    assert message in res.stderr
