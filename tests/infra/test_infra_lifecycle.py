@@ -80,3 +80,17 @@ def test_down_leaves_external_servers_alone(tmp_path: Path) -> None:
     assert os.environ["MORTAR_POSTGRES_ADMIN_URL"] == PG_ADMIN
     # down twice is fine
     ok(mortar("infra", "down"))
+
+
+def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", int(os.environ["MORTAR_HTTP_PORT"])))
+        s.listen()
+        res = mortar("infra", "up")
+    assert res.returncode == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: nginx did not start:")
+    assert "Address already in use" in lines[0]
+    assert not json.loads(mortar("infra", "status", "--json").stdout)["healthy"]

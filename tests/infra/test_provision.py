@@ -195,3 +195,16 @@ def test_deprovision_unknown_site_is_a_usage_error() -> None:
     res = mortar("site", "deprovision", "itb_nosuch", "--yes")
     assert res.returncode == 2
     assert res.stderr.startswith("error: unknown site 'itb_nosuch'")
+
+
+def test_failed_dump_drops_nothing(two_sites: tuple[dict, dict], tmp_path: Path) -> None:
+    a, _ = two_sites
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    res = mortar("site", "deprovision", "itb_alpha", "--yes", "--dump", str(blocker / "x.dump"))
+    assert res.returncode == 1
+    assert res.stderr.startswith("error: cannot write the dump to")
+    assert len(res.stderr.strip().splitlines()) == 1
+    with _pg(a["DATABASE_URL"]) as conn:  # database, role and password all still there
+        conn.execute("SELECT 1")
+    assert redis.Redis.from_url(a["REDIS_URL"]).ping()

@@ -32,6 +32,7 @@ from mortar_infra.config import (
     infra_state_file,
     mortar_home,
     read_json,
+    write_atomic,
     write_json,
 )
 from mortar_infra.manifest import all_sites
@@ -285,16 +286,17 @@ def up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
     write_json(infra_state_file(), state)
 
     say(f"==> nginx: config in {nginx.prefix()}, listening on 127.0.0.1:{port}")
-    nginx.ensure_layout(port)
-    for site in all_sites():  # re-render registered vhosts (the port may have changed)
-        if nginx.vhost_path(site.slug).exists():
-            nginx.vhost_path(site.slug).write_text(nginx.render_vhost(site, "native", port))
-    if nginx.running_pid():
-        nginx.check_config()
-        nginx.reload()
-    else:
-        nginx.start()
-        state["nginx"] = {"started": True}
+    with nginx.config_lock():
+        nginx.ensure_layout(port)
+        for site in all_sites():  # re-render registered vhosts (the port may have changed)
+            if nginx.vhost_path(site.slug).exists():
+                write_atomic(nginx.vhost_path(site.slug), nginx.render_vhost(site, "native", port))
+        if nginx.running_pid():
+            nginx.check_config()
+            nginx.reload()
+        else:
+            nginx.start()
+            state["nginx"] = {"started": True}
     state["http_port"] = port
     write_json(infra_state_file(), state)
     return state

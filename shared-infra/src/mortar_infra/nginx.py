@@ -251,7 +251,7 @@ def stop(timeout: float = 10.0) -> bool:
 
 
 @contextmanager
-def _config_lock() -> Iterator[None]:
+def config_lock() -> Iterator[None]:
     prefix().mkdir(parents=True, exist_ok=True)
     with open(prefix() / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -264,7 +264,7 @@ def apply_vhost(slug: str, text: str | None) -> bool:
     Returns True when a running nginx was reloaded, False when nginx is not running
     (the checked file is left for the next `infra up`).
     """
-    with _config_lock():
+    with config_lock():
         if not conf_path().exists():
             ensure_layout()
         path = vhost_path(slug)

@@ -263,7 +263,10 @@ def _acl_save(r: redis.Redis) -> None:
 def _pg_dump(admin_url: str, dbname: str, dest: Path) -> None:
     if not shutil.which("pg_dump"):
         raise MortarError("pg_dump not found; install postgresql-client")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MortarError(f"cannot write the dump to {dest}: {exc.strerror}") from None
     conninfo = make_conninfo(admin_url, dbname=dbname)
     res = subprocess.run(
         ["pg_dump", "--format=custom", "--file", str(dest), "--dbname", conninfo],
