@@ -133,3 +133,23 @@ def test_tenant_domains_added_later_are_served(stack: int, tmp_path: Path, upstr
     assert nginx.register(site) is True
     assert get(stack, "tenant2.localhost")[1]["upstream"] == "ita_alpha-web"
     assert get(stack, "alpha.localhost")[0] == 200
+
+
+def test_parallel_registrations_all_land(stack: int, tmp_path: Path, upstreams) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"ita_par{i}" for i in range(4)]
+    dirs = []
+    for n in names:
+        api, web = upstreams[f"{n}-api"], upstreams[f"{n}-web"]
+        dirs.append(
+            write_site(
+                tmp_path / "sites", n, [f"{n.replace('_', '-')}.localhost"], api.port, web.port
+            )
+        )
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda d: mortar("site", "register", str(d)), dirs))
+    for res in results:
+        ok(res)
+    for n in names:
+        assert get(stack, f"{n.replace('_', '-')}.localhost")[1]["upstream"] == f"{n}-web"
