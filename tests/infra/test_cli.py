@@ -6,9 +6,10 @@ import json
 import os
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from infra_support import mortar, ok, write_site
+from infra_support import PG_ADMIN, mortar, ok, write_site
 from mortar_infra.cli import cli
 from mortar_infra.commands import infra_cmds, site_cmds  # noqa: F401  (registers commands)
 
@@ -134,6 +135,15 @@ def test_unreachable_servers_are_runtime_errors(tmp_path: Path, monkeypatch) -> 
     assert not (site / ".env").exists()
     err = _one_line_error(mortar("infra", "up"), 1)
     assert "MORTAR_POSTGRES_ADMIN_URL does not answer" in err
+
+    # Redis down: nothing is created in PostgreSQL either.
+    monkeypatch.setenv("MORTAR_POSTGRES_ADMIN_URL", PG_ADMIN)
+    monkeypatch.setenv("MORTAR_REDIS_ADMIN_URL", "redis://127.0.0.1:1/0")
+    err = _one_line_error(mortar("site", "provision", str(site)), 1)
+    assert err.startswith("error: cannot reach Redis")
+    with psycopg.connect(PG_ADMIN) as conn:
+        assert not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'site_itd_down'").fetchone()
+    assert not (site / ".env").exists()
 
 
 def test_status_json_reports_each_component() -> None:

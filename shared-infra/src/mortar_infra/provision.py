@@ -17,7 +17,8 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -138,6 +139,22 @@ def _redis_host_port(admin_url: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 6379
 
 
+@contextmanager
+def _server_errors(what: str) -> Iterator[None]:
+    """Server-side failures become one-line `MortarError`s (nothing half-written to .env)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise MortarError(f"{what}: PostgreSQL: {msg}") from None
+    except redis.RedisError as exc:
+        raise MortarError(f"{what}: Redis: {exc}") from None
+    except OSError as exc:
+        raise MortarError(
+            f"{what}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        ) from None
+
+
 def provision(
     site: Site,
     say: Say = _quiet,
@@ -145,6 +162,11 @@ def provision(
     redis_host: str | None = None,
 ) -> Credentials:
     """Create/refresh the site's DB, role and Redis user; write the site's `.env`."""
+    with _server_errors(f"provision {site.slug}"):
+        return _provision(site, say, db_host, redis_host)
+
+
+def _provision(site: Site, say: Say, db_host: str | None, redis_host: str | None) -> Credentials:
     env = read_env(site.env_path)
     db_pw = (
         _password_from(env.get("DATABASE_URL"), site.db_role)
@@ -158,10 +180,10 @@ def provision(
     )
     pg_url, r_url = postgres_admin_url(), redis_admin_url()
 
+    r = _admin_redis(r_url)  # both servers must answer before anything changes
     say(f"==> PostgreSQL: role and database {site.db_name}")
     _provision_postgres(site, db_pw, pg_url, say)
     say(f"==> Redis: ACL user {site.redis_user} on keys {site.redis_prefix}:*")
-    r = _admin_redis(r_url)
     r.execute_command(
         "ACL", "SETUSER", site.redis_user, *redis_acl_rules(site.redis_prefix, redis_pw)
     )
@@ -216,6 +238,11 @@ def _provision_postgres(site: Site, password: str, admin_url: str, say: Say) -> 
 
 def deprovision(site: Site, say: Say = _quiet, dump: Path | None = None) -> None:
     """Optionally pg_dump, then drop the site's DB, role, Redis user and keys."""
+    with _server_errors(f"deprovision {site.slug}"):
+        _deprovision(site, say, dump)
+
+
+def _deprovision(site: Site, say: Say, dump: Path | None) -> None:
     pg_url, r_url = postgres_admin_url(), redis_admin_url()
     with _admin_pg(pg_url) as conn:
         has_db = conn.execute(
