@@ -6,9 +6,9 @@ pages, header/footer menus with sub-items, a hero, 10 partners with logos and We
 renditions, footer links), starts gunicorn (2 sync workers, loopback, a free port) and
 sends a bounded number of requests with the tenant's Host:
 
-* cold: every request has a unique query string, so every response is built from the
-  database (the cache key is per full path) - what each visitor gets right after an
-  editor publishes;
+* cold: the tenant's response-cache generation is bumped (what any content change does)
+  right before every request, so responses are built from the database - what visitors
+  get right after an editor publishes (the share of real misses is printed);
 * warm: the same URL, answered from the Redis response cache.
 
 Prints req/s, p50 and p95 latency of each, and the warm/cold ratios; then stops gunicorn,
@@ -134,9 +134,15 @@ def populate() -> None:
         )
 
 
-def run(port: int, paths: list[str], concurrency: int) -> tuple[float, list[float]]:
-    """Send every path once over ``concurrency`` threads; (wall seconds, latencies)."""
+def run(
+    port: int, paths: list[str], concurrency: int, before=None
+) -> tuple[float, list[float], int]:
+    """Send every path once over ``concurrency`` threads; (wall s, latencies, misses).
+
+    ``before()`` runs before each request, outside the timed part.
+    """
     latencies: list[float] = []
+    misses = [0]
     lock = threading.Lock()
     queue = list(reversed(paths))
     errors: list[str] = []
@@ -147,6 +153,8 @@ def run(port: int, paths: list[str], concurrency: int) -> tuple[float, list[floa
                 if not queue:
                     return
                 path = queue.pop()
+            if before is not None:
+                before()
             t0 = time.perf_counter()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", path, headers={"Host": HOST, "Accept-Language": "en"})
@@ -156,6 +164,7 @@ def run(port: int, paths: list[str], concurrency: int) -> tuple[float, list[floa
             elapsed = time.perf_counter() - t0
             with lock:
                 latencies.append(elapsed)
+                misses[0] += resp.getheader("X-Mortar-Cache") == "miss"
                 if resp.status != 200:
                     errors.append(f"{path}: HTTP {resp.status}")
 
@@ -167,7 +176,7 @@ def run(port: int, paths: list[str], concurrency: int) -> tuple[float, list[floa
         t.join()
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
-    return time.perf_counter() - started, latencies
+    return time.perf_counter() - started, latencies, misses[0]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -175,7 +184,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def report(label: str, wall: float, lat: list[float]) -> dict[str, float]:
+def report(label: str, wall: float, lat: list[float], misses: int) -> dict[str, float]:
     figures = {
         "rps": len(lat) / wall,
         "p50": statistics.median(lat) * 1000,
@@ -183,7 +192,8 @@ def report(label: str, wall: float, lat: list[float]) -> dict[str, float]:
     }
     print(
         f"{label:5s} n={len(lat):4d}  {figures['rps']:8.1f} req/s  "
-        f"p50={figures['p50']:7.2f} ms  p95={figures['p95']:7.2f} ms"
+        f"p50={figures['p50']:7.2f} ms  p95={figures['p95']:7.2f} ms  "
+        f"cache misses {misses}/{len(lat)}"
     )
     return figures
 
@@ -266,8 +276,14 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         wait_ready(port, proc)
+        from mortar_api.cms.caching import bump_response_cache
+
+        def invalidate() -> None:
+            with tenant_context(tenant):
+                bump_response_cache()
+
         # Warm every worker's connections and code paths before measuring either phase.
-        run(port, [f"/api/v1/site/?warmup={i}" for i in range(20)], args.concurrency)
+        run(port, ["/api/v1/site/"] * 20, args.concurrency, before=invalidate)
 
         print(
             f"GET /api/v1/site/ via gunicorn ({args.workers} workers, loopback), "
@@ -276,7 +292,7 @@ def main() -> None:
         )
         cold = report(
             "cold",
-            *run(port, [f"/api/v1/site/?c={i}" for i in range(args.requests)], args.concurrency),
+            *run(port, ["/api/v1/site/"] * args.requests, args.concurrency, before=invalidate),
         )
         run(port, ["/api/v1/site/"], 1)  # prime the one warm entry
         warm = report("warm", *run(port, ["/api/v1/site/"] * args.requests, args.concurrency))

@@ -168,3 +168,16 @@ def test_revisions_and_restore_via_api(tenant_a, in_tenant, editor_client, clien
     assert (
         editor.post(f"/api/v1/editor/pages/{page.pk}/revisions/999999/restore/").status_code == 404
     )
+
+
+def test_cache_key_ignores_junk_query_and_header_spelling(tenant_a, in_tenant, client_for) -> None:
+    with in_tenant(tenant_a):
+        published("About", title_ar="من نحن")
+    client = client_for(tenant_a)
+    assert client.get("/api/v1/pages/about/?lang=ar")["X-Mortar-Cache"] == "miss"
+    # the same resolved language and the same page: one cache entry
+    again = client.get("/api/v1/pages/about/?utm=1&x=2", HTTP_ACCEPT_LANGUAGE="ar-SA,ar;q=0.9")
+    assert again["X-Mortar-Cache"] == "hit" and again.json()["title"] == "من نحن"
+    assert client.get("/api/v1/pages/about/?lang=en")["X-Mortar-Cache"] == "miss"
+    assert client.get("/api/v1/pages/?page=1")["X-Mortar-Cache"] == "miss"
+    assert client.get("/api/v1/pages/?page=2")["X-Mortar-Cache"] == "miss"  # in the key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -44,7 +46,21 @@ def _json(status_code: int, data: dict, lang: str) -> HttpResponse:
 
 
 class CachedPublicView(PublicAPIView):
-    """GET answered from the per-tenant, per-language response cache when possible."""
+    """GET answered from the per-tenant, per-language response cache when possible.
+
+    The key holds only the query parameters a view reads, so junk query strings cannot
+    bypass the cache or fill Redis with copies.
+    """
+
+    cache_params: tuple[str, ...] = ()
+
+    def cache_path(self, request) -> str:
+        params = sorted(
+            (k, request.query_params.get(k, ""))
+            for k in self.cache_params
+            if k in request.query_params
+        )
+        return request.path + ("?" + urlencode(params) if params else "")
 
     def build(self, request, **kwargs) -> tuple[int, dict]:
         raise NotImplementedError
@@ -53,7 +69,7 @@ class CachedPublicView(PublicAPIView):
         lang = resolve_language(
             request.query_params.get("lang"), request.headers.get("Accept-Language")
         )
-        key = response_key(lang, request.get_full_path())
+        key = response_key(lang, self.cache_path(request))
         hit = cache.get(key)
         if hit is not None:
             status_code, body = hit
@@ -85,6 +101,8 @@ class SiteView(CachedPublicView):
     )
 )
 class PageListView(CachedPublicView):
+    cache_params = ("page",)
+
     def build(self, request) -> tuple[int, dict]:
         qs = Page.objects.published().order_by("path")
         count = qs.count()
@@ -142,6 +160,8 @@ class HomeView(CachedPublicView):
     )
 )
 class RedirectResolveView(CachedPublicView):
+    cache_params = ("path",)
+
     def build(self, request) -> tuple[int, dict]:
         raw = request.query_params.get("path", "")
         if not raw.strip():

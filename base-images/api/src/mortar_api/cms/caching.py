@@ -79,8 +79,13 @@ def gen_key(host: str) -> str:
     return f"{redis_prefix()}:gen:{host.lower().split(':')[0]}"
 
 
-def _bump() -> None:
+def bump_response_cache() -> None:
+    """Start a new generation of the current tenant's cached API responses."""
     cache.set(_gen_key(), str(time.time_ns()), None)
+
+
+def _bump() -> None:
+    bump_response_cache()
     domains = tenant_domains()
     if domains:
         try:
