@@ -13,7 +13,7 @@ two web-base gunicorns in front of it (both 2 sync workers, loopback only):
 Prints req/s and p50/p95/p99 per mode and the warm/cold throughput ratio. Targets on
 the 2-core reference machine: warm p95 < 15 ms, warm >= 5x cold throughput.
 
-    .venv/bin/python benchmarks/bench_web_page.py [--requests 600] [--concurrency 4]
+    .venv/bin/python benchmarks/bench_web_page.py [--requests 600] [--concurrency 2]
 
 Needs PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379); cleans up
 everything it created. Asserts nothing about timing.
@@ -89,7 +89,8 @@ def report(name: str, wall: float, latencies: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=600)
-    parser.add_argument("--concurrency", type=int, default=4)
+    # default = web workers: latency without client-side queueing; try 4 to see saturation
+    parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
 
     stack = Stack("webbench", {"bench": [HOST]}, languages="en,ar")

@@ -243,8 +243,61 @@ def test_contact_form_throttled_by_the_api(t1: Site) -> None:
     assert "Too many messages" in t1.post("/contact/", data).text
 
 
+def test_a_site_overrides_templates_and_static_files_first(stack, tmp_path) -> None:
+    from stack import free_port
+
+    templates, static = tmp_path / "templates", tmp_path / "static"
+    (templates / "mortar_web").mkdir(parents=True)
+    (templates / "mortar_web" / "page.html").write_text(
+        '{% extends "mortar_web/base.html" %}'
+        "{% block content %}<p class=acme>ACME layout: {{ page.title }}</p>{% endblock %}"
+    )
+    (static / "mortar_web" / "css").mkdir(parents=True)
+    (static / "mortar_web" / "css" / "site.css").write_text("body { color: rebeccapurple; }\n")
+    port = free_port()
+    stack.start_web(
+        workers=1,
+        port=port,
+        MORTAR_WEB_TEMPLATE_DIRS=str(templates),
+        MORTAR_WEB_STATIC_DIRS=str(static),
+        MORTAR_WEB_STATIC_ROOT=str(tmp_path / "collected"),
+    )
+    try:
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        text = site.get("/about/").text
+        assert "<p class=acme>ACME layout: About Tenant One</p>" in text
+        assert 'class="site-header"' in text  # the base's frame is the fallback
+        assert "<h1>Page not found</h1>" in site.get("/nope/").text  # not overridden
+        css = re.search(r'href="(/assets/mortar_web/css/site\.[0-9a-f]{12}\.css)"', text)
+        assert "rebeccapurple" in site.get(css.group(1)).text
+    finally:
+        stack.stop(f"web-{port}")
+
+
+def test_without_redis_pages_still_render_and_health_says_so(stack) -> None:
+    from stack import free_port
+
+    port = free_port()
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    stack.start_web(workers=1, port=port, REDIS_URL=dead_redis, MORTAR_REDIS_TIMEOUT="0.2")
+    try:
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        page = site.get("/about/")
+        assert page.status_code == 200 and "<h1>About Tenant One</h1>" in page.text
+        assert "X-Mortar-Cache" not in page.headers
+        health = site.get("/health/")
+        assert health.status_code == 503
+        assert health.json()["checks"]["cache"].startswith("error")
+        assert health.json()["checks"]["api"] == "ok"
+    finally:
+        stack.stop(f"web-{port}")
+
+
 def test_api_outage_gives_a_styled_503_then_recovers(stack, t1: Site) -> None:
     assert t1.get("/about/").status_code == 200  # in web's cache now
+    assert t1.get("/contact/").status_code == 200  # its frame and page too
     stack.stop("api")
     try:
         response = t1.get(f"/never-seen-{uuid.uuid4().hex[:6]}/")

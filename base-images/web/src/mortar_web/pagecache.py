@@ -1,8 +1,8 @@
 """Whole rendered pages in Redis: the fast path for anonymous GETs.
 
 One round trip: MGET of the tenant's generation counter `<prefix>:gen:<host>` and
-the page entry `<prefix>:cache:web:page:<scheme>:<host[:port]>:<lang>:<path>`, whose
-value starts with the generation it was rendered at. A matching generation is served
+the page entry `<prefix>:cache:web:page:<release>:<scheme>:<host[:port]>:<lang>:<path>`,
+whose value starts with the generation it was rendered at. A matching generation is served
 as is; otherwise the caller renders (from the api-response cache, cache.py) and stores
 the page with the current generation. So a publish shows on the next request, like
 the api-response cache, and the TTL only bounds memory.
@@ -14,14 +14,18 @@ carries absolute canonical/hreflang URLs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+import mortar_web
 from mortar_web.cache import generation_key, raw_redis
 
 log = logging.getLogger(__name__)
@@ -34,13 +38,31 @@ class Lookup:
     response: HttpResponse | None  # a hit
 
 
+@functools.cache
+def render_id() -> str:
+    """What else a rendered page depends on: code version, template/static sources, release.
+
+    A deploy with other templates or assets (or another MORTAR_WEB_RELEASE) reads other
+    keys, so pages rendered by the previous release are not served after it.
+    """
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    parts = [
+        mortar_web.__version__,
+        os.environ.get("MORTAR_WEB_RELEASE", ""),
+        repr(settings.TEMPLATES[0].get("DIRS")),
+        repr(settings.INSTALLED_APPS),
+        manifest.read_text() if manifest.exists() else "",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+
+
 def page_key(request: HttpRequest, host: str, language: str) -> str:
     path = request.path
     if len(path) > 200 or not path.isascii():
         path = "h-" + hashlib.sha256(path.encode()).hexdigest()[:32]
     # request.get_host() keeps the port: the page's absolute URLs depend on it
     return (
-        f"{settings.MORTAR_REDIS_PREFIX}:cache:web:page:{request.scheme}:"
+        f"{settings.MORTAR_REDIS_PREFIX}:cache:web:page:{render_id()}:{request.scheme}:"
         f"{request.get_host().lower()}:{language}:{path}"
     )
 
