@@ -4,6 +4,8 @@ The translated columns (``title_en``, ``title_ar``...) are part of the shipped
 migrations, so their set is fixed by the base image: ``SUPPORTED_LANGUAGES``.
 A site enables a subset of them with ``MORTAR_LANGUAGES`` (Django's LANGUAGES);
 settings must set ``MODELTRANSLATION_LANGUAGES = SUPPORTED_LANGUAGES``.
+
+``mortar_api.settings`` imports this module: keep it free of settings access at import time.
 """
 
 from __future__ import annotations
