@@ -94,3 +94,33 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: nginx did not start:")
     assert "Address already in use" in lines[0]
     assert not json.loads(mortar("infra", "status", "--json").stdout)["healthy"]
+
+
+def test_without_admin_urls_the_machines_loopback_servers_are_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MORTAR_POSTGRES_ADMIN_URL")
+    monkeypatch.delenv("MORTAR_REDIS_ADMIN_URL")
+    out = ok(mortar("infra", "up")).stdout
+    try:
+        assert "PostgreSQL: using postgresql://postgres@127.0.0.1:5432/postgres" in out
+        assert "Redis: using redis://127.0.0.1:6379/0" in out
+        st = _status()
+        assert st["healthy"] and {c["mode"] for c in st["components"]} == {"native", "external"}
+    finally:
+        ok(mortar("infra", "down"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the postgres-user fallback only applies to root")
+def test_private_postgres_home_unreachable_by_postgres_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "locked"
+    home.mkdir(mode=0o700)
+    tmp_path.chmod(0o700)
+    monkeypatch.setenv("MORTAR_HOME", str(home / "inner"))
+    monkeypatch.delenv("MORTAR_POSTGRES_ADMIN_URL")
+    res = mortar("infra", "up", "--private")
+    assert res.returncode == 1
+    assert res.stderr.startswith("error: private PostgreSQL runs as user postgres")
+    assert len(res.stderr.strip().splitlines()) == 1
