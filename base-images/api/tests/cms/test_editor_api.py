@@ -181,3 +181,60 @@ def test_cache_key_ignores_junk_query_and_header_spelling(tenant_a, in_tenant, c
     assert client.get("/api/v1/pages/about/?lang=en")["X-Mortar-Cache"] == "miss"
     assert client.get("/api/v1/pages/?page=1")["X-Mortar-Cache"] == "miss"
     assert client.get("/api/v1/pages/?page=2")["X-Mortar-Cache"] == "miss"  # in the key
+
+
+def test_deleting_a_parent_page_is_409_not_500(tenant_a, in_tenant, editor_client) -> None:
+    with in_tenant(tenant_a):
+        parent = published("Parent")
+        published("Child", parent=parent)
+    resp = editor_client(tenant_a).delete(f"/api/v1/editor/pages/{parent.pk}/")
+    assert resp.status_code == 409 and "page" in resp.json()["detail"]
+
+
+def test_redirect_paths_normalised_before_uniqueness(tenant_a, editor_client) -> None:
+    editor = editor_client(tenant_a)
+
+    def post(old: str):
+        body = {"old_path": old, "new_path": "/new/"}
+        return editor.post("/api/v1/editor/redirects/", body, content_type="application/json")
+
+    first = post("old")
+    assert first.status_code == 201 and first.json()["old_path"] == "/old/"
+    dup = post("/old/")
+    assert dup.status_code == 400 and "old_path" in dup.json()["errors"]
+    loop = editor.post(
+        "/api/v1/editor/redirects/",
+        {"old_path": "/x", "new_path": "/x/"},
+        content_type="application/json",
+    )
+    assert loop.status_code == 400 and "new_path" in loop.json()["errors"]
+
+
+def test_page_cycle_and_schedule_validation(tenant_a, in_tenant, editor_client) -> None:
+    with in_tenant(tenant_a):
+        a = published("A")
+        b = published("B", parent=a)
+    editor = editor_client(tenant_a)
+    cycle = editor.patch(
+        f"/api/v1/editor/pages/{a.pk}/", {"parent": b.pk}, content_type="application/json"
+    )
+    assert cycle.status_code == 400 and "parent" in cycle.json()["errors"]
+    window = editor.patch(
+        f"/api/v1/editor/pages/{a.pk}/",
+        {"publish_at": "2030-01-02T00:00:00Z", "unpublish_at": "2030-01-01T00:00:00Z"},
+        content_type="application/json",
+    )
+    assert window.status_code == 400 and "unpublish_at" in window.json()["errors"]
+
+
+def test_second_home_is_valid_in_forms_too(tenant_a, in_tenant) -> None:
+    from mortar_api.cms.models import Page
+
+    with in_tenant(tenant_a):
+        published("Old home", is_home=True)
+        page = Page(title="New home", slug="new-home", is_home=True)
+        page.full_clean(exclude=["path"])  # what the admin form runs
+        page.save()
+        assert list(Page.objects.filter(is_home=True).values_list("slug", flat=True)) == [
+            "new-home"
+        ]

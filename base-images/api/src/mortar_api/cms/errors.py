@@ -11,6 +11,8 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -18,6 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 log = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the content."
+    default_code = "conflict"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -56,6 +64,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        objs = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        names = sorted({str(o._meta.verbose_name) for o in objs if hasattr(o, "_meta")})
+        exc = Conflict(
+            f"Cannot delete: still referred to by {', '.join(names) or 'other content'}."
+        )
+    elif isinstance(exc, IntegrityError):
+        # Validation runs first; this is a concurrent edit winning the race. Never a 500.
+        log.warning("integrity error answered as 409: %s", exc)
+        exc = Conflict(
+            "The change conflicts with other content (e.g. a duplicate); reload and retry."
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")

@@ -157,6 +157,10 @@ class Page(models.Model):
     def compute_path(self) -> str:
         return f"{self.parent.path}/{self.slug}" if self.parent_id else self.slug
 
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        # save() moves the home flag from the old home page, so a second home is not an error.
+        super().validate_constraints(exclude={*(exclude or ()), "is_home"})
+
     def clean(self) -> None:
         ancestor = self.parent
         while ancestor is not None:
@@ -282,6 +286,7 @@ class Redirect(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        self.old_path, self.new_path = normalise_path(self.old_path), normalise_path(self.new_path)
         if "://" in self.old_path:
             raise ValidationError({"old_path": "Give a path such as /old/, not a full URL."})
         if normalise_path(self.old_path) == normalise_path(self.new_path):
