@@ -30,7 +30,8 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
     )
     if cache.missing(site):
         return not_found(request, language, None, cacheable=False)
-    if cache.missing(content):
+    form_only = cache.missing(content)  # no CMS page at this path: the form is the page
+    if form_only:
         content = {"title": ui.text("contact", language), "body": "", "path": path}
 
     values = {name: "" for name in FIELDS}
@@ -65,6 +66,7 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
         status=status,
         extra={
             "form": {"values": values, "errors": errors, "general": general},
+            "form_only": form_only,
             "sent": request.method == "GET" and request.GET.get("sent") == "1",
         },
     )
