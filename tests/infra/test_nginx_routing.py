@@ -153,3 +153,15 @@ def test_parallel_registrations_all_land(stack: int, tmp_path: Path, upstreams) 
         ok(res)
     for n in names:
         assert get(stack, f"{n.replace('_', '-')}.localhost")[1]["upstream"] == f"{n}-web"
+
+
+def test_domain_served_by_another_site_is_refused(stack: int, tmp_path: Path, upstreams) -> None:
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost", "shared.localhost"])
+    api, web = upstreams["ita_beta-api"], upstreams["ita_beta-web"]
+    beta = write_site(tmp_path / "sites", "ita_beta", ["shared.localhost"], api.port, web.port)
+    res = mortar("site", "register", str(beta))
+    assert res.returncode == 2
+    assert (
+        res.stderr.strip() == "error: domain shared.localhost is already served by site ita_alpha"
+    )
+    assert get(stack, "shared.localhost")[1]["upstream"] == "ita_alpha-web"

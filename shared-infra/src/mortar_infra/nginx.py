@@ -27,13 +27,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from mortar_infra.config import (
     MortarError,
+    UsageError,
     client_max_body_size,
     http_port,
     mortar_home,
     nginx_bin,
     write_atomic,
 )
-from mortar_infra.manifest import Site
+from mortar_infra.manifest import Site, all_sites
 
 Mode = Literal["native", "compose"]
 COMPOSE_CONF_DIR = "/etc/nginx"
@@ -294,7 +295,17 @@ def _restore(path: Path, previous: str | None) -> None:
 
 
 def register(site: Site) -> bool:
-    """Write and activate `site`'s native vhost (see `apply_vhost`)."""
+    """Write and activate `site`'s native vhost (see `apply_vhost`).
+
+    A domain another registered site already serves is refused (`UsageError`):
+    nginx would only warn and silently keep routing it to the first site.
+    """
+    mine = set(site.all_domains)
+    for other in all_sites():
+        if other.slug != site.slug and vhost_path(other.slug).exists():
+            taken = sorted(mine & set(other.all_domains))
+            if taken:
+                raise UsageError(f"domain {taken[0]} is already served by site {other.slug}")
     return apply_vhost(site.slug, render_vhost(site, "native"))
 
 
