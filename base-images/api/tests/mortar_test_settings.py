@@ -22,12 +22,12 @@ if "MORTAR_TEST_MEDIA_ROOT" not in os.environ:
     os.environ["MORTAR_TEST_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="mortar-api-media-")
     os.makedirs(os.path.join(os.environ["MORTAR_TEST_MEDIA_ROOT"], "_static"), exist_ok=True)
 
+os.environ.setdefault("MORTAR_SITE_SLUG", "apitest")
 os.environ.update(
     {
         "DATABASE_URL": _db_url,
         "REDIS_URL": os.environ.get("MORTAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "MORTAR_REDIS_PREFIX": _prefix,
-        "MORTAR_SITE_SLUG": "apitest",
         "SECRET_KEY": "test-secret-key-" + "k" * 50,
         "DJANGO_DEBUG": "false",
         "MORTAR_HTTPS": "false",  # the test client and subprocess servers speak plain HTTP

@@ -23,6 +23,8 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
     celery_app = os.environ.get("MORTAR_CELERY_APP", "mortar_api.celery")
     if role == "api":
         return [
+            sys.executable,
+            "-m",
             "gunicorn",
             os.environ.get("MORTAR_WSGI_APP", "mortar_api.wsgi:application"),
             "--bind",
@@ -39,6 +41,8 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
         ]
     if role == "worker":
         return [
+            sys.executable,
+            "-m",
             "celery",
             "-A",
             celery_app,
@@ -51,6 +55,8 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
         ]
     if role == "beat":
         return [
+            sys.executable,
+            "-m",
             "celery",
             "-A",
             celery_app,
@@ -88,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         migrate(extra)
         return
     argv_ = command_for(role, extra)
-    os.execvp(argv_[0], argv_)  # noqa: S606 - replace this process: signals reach the server
+    # exec: the server replaces this process, so signals from the supervisor reach it.
+    # ``python -m`` of this interpreter: works in a venv that is not on PATH.
+    os.execv(argv_[0], argv_)  # noqa: S606
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""`python -m mortar_api.run <role>`: the api role serves through real gunicorn; migrate is
+idempotent and creates the first tenant; a wrong role is refused."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from conftest import subprocess_env
+from django.core.management import call_command
+from django_tenants.utils import schema_exists
+from mortar_api.run import command_for
+from mortar_api.tenancy.models import Tenant
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str, host: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.fixture
+def api_server(committed_db, tmp_path):
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = subprocess_env(HOST="127.0.0.1", PORT=str(port), GUNICORN_WORKERS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mortar_api.run", "api"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            if get(port, "/health/", "127.0.0.1")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError(f"gunicorn not ready:\n{log.read_text()}")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_api_role_serves_tenants_through_gunicorn(api_server):
+    port = api_server
+    status, body = get(port, "/health/", f"127.0.0.1:{port}")
+    assert status == 200 and b'"status": "ok"' in body
+    assert get(port, "/admin/login/", "a.apitest.localhost")[0] == 200
+    status, body = get(port, "/admin/login/", "nobody.apitest.localhost")
+    assert status == 404 and b"Unknown host." in body
+
+
+def test_migrate_role_is_idempotent(committed_db):
+    slug = f"apitest_m{uuid.uuid4().hex[:6]}"
+    domain = f"{slug.replace('_', '-')}.example"
+    env = subprocess_env(MORTAR_SITE_SLUG=slug, MORTAR_DOMAINS=domain, MORTAR_ADMIN_EMAIL="o@x.io")
+    try:
+        for attempt in range(2):
+            proc = subprocess.run(
+                [sys.executable, "-m", "mortar_api.run", "migrate"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            assert ("created" in proc.stdout) == (attempt == 0), proc.stdout
+        tenant = Tenant.objects.get(schema_name=slug)
+        assert list(tenant.domains.values_list("domain", flat=True)) == [domain]
+    finally:
+        call_command("remove_tenant", "--schema", slug, "--yes")
+    assert not schema_exists(slug)
+
+
+def test_unknown_role_is_refused():
+    proc = subprocess.run(
+        [sys.executable, "-m", "mortar_api.run", "web"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0 and "usage: python -m mortar_api.run" in proc.stderr
+    with pytest.raises(ValueError, match="unknown role"):
+        command_for("web")
+
+
+def test_role_commands(monkeypatch):
+    monkeypatch.setenv("MORTAR_CELERY_APP", "acme_api.celery")
+    monkeypatch.setenv("MORTAR_WSGI_APP", "acme_api.wsgi:application")
+    assert command_for("api")[1:4] == ["-m", "gunicorn", "acme_api.wsgi:application"]
+    worker = command_for("worker", ["-Q", "x"])
+    assert worker[1:6] == ["-m", "celery", "-A", "acme_api.celery", "worker"]
+    assert worker[-2:] == ["-Q", "x"]
+    beat = command_for("beat")
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in beat
