@@ -143,3 +143,25 @@ def test_io_bytes_validation_unit() -> None:
     assert (info.format, info.mime_type, info.width, info.height) == ("JPEG", "image/jpeg", 40, 20)
     with pytest.raises(ValidationError):
         validate_image(io.BytesIO(b"GIF89a" + b"\x00" * 20))
+
+
+def test_admin_upload_form_shows_the_error(tenant_a, in_tenant, client_for) -> None:
+    from django.contrib.auth import get_user_model
+    from mortar_api.media.models import MediaAsset
+
+    client = client_for(tenant_a)
+    with in_tenant(tenant_a):
+        client.force_login(get_user_model().objects.filter(is_superuser=True).first())
+    bad = client.post(
+        "/admin/media/mediaasset/add/",
+        {"file": SimpleUploadedFile("x.png", b"<svg onload=alert(1)>"), "title": "t"},
+    )
+    assert bad.status_code == 200 and b"Not a valid image" in bad.content
+    good = client.post(
+        "/admin/media/mediaasset/add/",
+        {"file": SimpleUploadedFile("ok.png", image_bytes(size=(30, 20))), "title": "ok"},
+    )
+    assert good.status_code == 302
+    with in_tenant(tenant_a):
+        asset = MediaAsset.objects.get()
+        assert (asset.width, asset.height, asset.mime_type) == (30, 20, "image/png")
