@@ -5,14 +5,19 @@ import subprocess
 import sys
 import uuid
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from conftest import subprocess_env
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 from mortar_api.tenancy.models import Domain, Tenant
+from mortar_api.tenancy.storage import tenant_upload_to
 
 
 def run(*args, **kwargs) -> str:
@@ -67,10 +72,15 @@ def test_add_tenant_clones_with_generated_password(committed_db):
             assert user.is_superuser and user.check_password(password)
         with schema_context("mortar_template"):
             assert not get_user_model().objects.exists()  # the template stays empty
+        media = Path(settings.MEDIA_ROOT) / schema
+        with schema_context(schema):
+            default_storage.save(tenant_upload_to("x")(None, "f.txt"), ContentFile(b"x"))
+        assert media.is_dir()
     finally:
         call_command("remove_tenant", "--schema", schema, "--yes", stdout=StringIO())
     assert not schema_exists(schema)
     assert not Domain.objects.filter(domain=host).exists()
+    assert not media.exists()  # its files went with it
 
 
 def test_add_tenant_password_from_env(committed_db, monkeypatch):

@@ -69,3 +69,13 @@ def test_allowed_hosts_is_not_a_wildcard(settings, tenant_a):
 
     with pytest.raises(DisallowedHost):
         request.get_host()
+
+
+@pytest.mark.django_db
+def test_routing_survives_a_cache_outage(client, settings, tenant_a):
+    dead = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {"default": dead}
+    assert client.get("/admin/login/", HTTP_HOST="a.apitest.localhost").status_code == 200
+    _assert_unknown(client.get("/admin/login/", HTTP_HOST="unknown.apitest.localhost"))
+    health = client.get("/health/", HTTP_HOST="10.0.0.1")
+    assert health.status_code == 503 and health.json()["checks"]["cache"].startswith("error")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,3 +155,15 @@ def delete_tenant(schema: str) -> None:
         if tenant is None:
             raise TenantError(f"no tenant {schema!r}")
         tenant.delete(force_drop=True)
+    remove_local_media(schema)
+
+
+def remove_local_media(schema: str) -> None:
+    """Delete ``MEDIA_ROOT/<schema>/`` (local storage) so a later tenant of the same name
+    never sees the old files. Object storage (s3) is left to the bucket's lifecycle rules."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        folder = Path(default_storage.location) / schema
+        if folder.is_dir():
+            shutil.rmtree(folder)

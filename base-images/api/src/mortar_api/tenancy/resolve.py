@@ -1,6 +1,11 @@
-"""Host -> tenant lookup, cached in the site's Redis cache and invalidated on change."""
+"""Host -> tenant lookup, cached in the site's Redis cache and invalidated on change.
+
+A Redis outage only costs the cache: the lookup then goes to the database (logged).
+"""
 
 from __future__ import annotations
+
+import logging
 
 from django.core.cache import cache
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -8,6 +13,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from mortar_api.settings_helpers import normalise_host
 
 CACHE_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 def _key(host: str) -> str:
@@ -22,7 +28,13 @@ def tenant_for_host(host: str):  # -> Tenant | None
     if not host:
         return None
     with schema_context(get_public_schema_name()):
-        tenant = cache.get(_key(host))
+        try:
+            tenant = cache.get(_key(host))
+        except Exception:  # the cache is an optimisation; Redis down must not be a 500
+            log.warning("tenant host cache unavailable", exc_info=True)
+            tenant, cache_ok = None, False
+        else:
+            cache_ok = True
         if tenant is None:
             domain = (
                 Domain.objects.select_related("tenant")
@@ -32,7 +44,8 @@ def tenant_for_host(host: str):  # -> Tenant | None
             if domain is None:
                 return None  # misses are not cached: a new domain works at once
             tenant = domain.tenant
-            cache.set(_key(host), tenant, CACHE_SECONDS)
+            if cache_ok:
+                cache.set(_key(host), tenant, CACHE_SECONDS)
     return tenant
 
 
