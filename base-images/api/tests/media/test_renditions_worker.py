@@ -31,7 +31,7 @@ def test_webp_renditions_and_site_shape(
         with tenant_context(tenant_a):
             Partner.objects.create(name="Logo Co", logo_id=asset_id)
         public = client_for(tenant_a)
-        assert public.get("/api/v1/site/").json()["partners"][0]["logo"]["renditions"] == []
+        public.get("/api/v1/site/")  # cached now, maybe before the renditions exist
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with tenant_context(tenant_a):
