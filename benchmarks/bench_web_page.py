@@ -22,11 +22,13 @@ everything it created. Asserts nothing about timing.
 from __future__ import annotations
 
 import argparse
+import http.client
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -48,19 +50,25 @@ def run(url: str, total: int, concurrency: int, before=None) -> tuple[float, lis
     counter = iter(range(total))
     errors: list[str] = []
 
+    target = urlsplit(url)
+
     def client() -> None:
-        session = requests.Session()
+        # http.client, not requests: a lighter client leaves more of the 2 cores to gunicorn
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
         while True:
             with lock:
                 if next(counter, None) is None:
+                    conn.close()
                     return
             if before:
                 before()
             started = time.perf_counter()
-            response = session.get(url, headers={"Host": HOST}, timeout=30)
+            conn.request("GET", target.path, headers={"Host": HOST})
+            response = conn.getresponse()
+            response.read()
             elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                errors.append(f"HTTP {response.status_code}")
+            if response.status != 200:
+                errors.append(f"HTTP {response.status}")
             with lock:
                 latencies.append(elapsed)
 
