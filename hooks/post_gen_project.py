@@ -36,6 +36,9 @@ def env_lines(a: dict) -> list[str]:
         f"MORTAR_LANGUAGES={a['languages']}",
         f"MORTAR_DOMAINS={a['domain']}",
         f"MORTAR_ADMIN_EMAIL={a['admin_email']}",
+        # the site's Celery app: worker/beat run it and the api sends tasks through it.
+        # (MORTAR_WSGI_APP is set per process - web reads the same name.)
+        f"MORTAR_CELERY_APP={slug}_api.celery",
         "# Native runs: `mortar site up` sets the real port; compose overrides it.",
         "MORTAR_API_URL=http://127.0.0.1:8000",
         "DJANGO_DEBUG=false",

@@ -148,7 +148,7 @@ def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
 
 
 def _fingerprint(site_dir: Path, base: Path) -> str:
-    h = hashlib.sha256(str(base).encode())
+    h = hashlib.sha256(f"layout-2:{base}".encode())  # bump when the venv layout changes
     for rel in ("api/pyproject.toml", "web/pyproject.toml"):
         p = site_dir / rel
         h.update(p.read_bytes() if p.exists() else b"-")
@@ -186,5 +186,18 @@ def ensure_site_venv(site: Site, say: Say = _quiet) -> Path:
              "-e", str(site_dir / "web")],
             "installing the site's api and web packages",
         )  # fmt: skip
+        _write_wrappers(venv)
         stamp.write_text(want + "\n")
     return site_python(site)
+
+
+def _write_wrappers(venv: Path) -> None:
+    """`gunicorn`/`celery` commands in the site venv that run with the site's python.
+
+    The base venv's own scripts would run the base interpreter, which cannot see the
+    site's packages; tools that exec these by name (mortar-api's role runner) need them.
+    """
+    for tool in ("gunicorn", "celery"):
+        path = venv / "bin" / tool
+        path.write_text(f'#!/bin/sh\nexec "{venv / "bin" / "python"}" -m {tool} "$@"\n')
+        path.chmod(0o755)

@@ -45,7 +45,10 @@ class UpResult:
 
 def process_env(site: Site) -> dict[str, str]:
     """The environment every site process and management command gets (over `.env`)."""
-    return {
+    env = {}
+    if "MORTAR_CELERY_APP" not in read_env(site.env_path):  # sites spawned before it existed
+        env["MORTAR_CELERY_APP"] = f"{site.slug}_api.celery"
+    return env | {
         "MORTAR_ENV_FILE": str(site.env_path),
         "MORTAR_BASE_DIR": site.site_dir,
         "DJANGO_SETTINGS_MODULE": f"{site.slug}_api.settings",

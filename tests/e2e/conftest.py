@@ -1,0 +1,150 @@
+"""End-to-end fixtures: the native shared stack on a temp MORTAR_HOME and a free port,
+two generated sites up at once, an SMTP sink for the sites' mail, all through the real
+`mortar` CLI. Slugs start with `e2e_` plus a run tag; everything is torn down after.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+KIT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CONTENT = Path(__file__).resolve().parent / "site_content.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class SmtpSink:
+    port: int
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@dataclass
+class SiteRun:
+    slug: str
+    domain: str
+    marker: str
+    languages: str
+    dir: Path
+    up_output: str = ""
+
+
+class Stack:
+    def __init__(self, home: Path, port: int):
+        self.home, self.port = home, port
+        self.env = {
+            **os.environ,
+            "MORTAR_HOME": str(home),
+            "MORTAR_HTTP_PORT": str(port),
+            # base venvs (wheels of this kit) are reused between runs; keyed by source hash
+            "MORTAR_BASE_VENVS": str(KIT / "test-artifacts" / "base-venvs"),
+            "HOME": str(home),
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def mortar(self, *args: str, check: bool = True, timeout: int = 600):
+        proc = subprocess.run(
+            [str(BIN / "mortar"), *args], env=self.env, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+        if check and proc.returncode != 0:
+            raise AssertionError(f"mortar {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def spawn(self, out: Path, **answers: str) -> Path:
+        args = [f"{k}={v}" for k, v in answers.items()]
+        proc = subprocess.run(
+            [str(BIN / "cookiecutter"), str(KIT), "--no-input", "-o", str(out), *args],
+            env=self.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return out / answers["site_slug"]
+
+    def site_python(self, site: SiteRun, *args: str, env: dict | None = None):
+        py = site.dir / ".venv" / "bin" / "python"
+        full = {
+            **self.env,
+            "MORTAR_ENV_FILE": str(site.dir / ".env"),
+            "DJANGO_SETTINGS_MODULE": f"{site.slug}_api.settings",
+            "MORTAR_BASE_DIR": str(site.dir),
+            **(env or {}),
+        }
+        return subprocess.run(
+            [str(py), *args], cwd=site.dir, env=full, capture_output=True, text=True, timeout=600
+        )
+
+
+@pytest.fixture(scope="session")
+def tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    home = tmp_path_factory.mktemp("mortar-home")
+    st = Stack(home, free_port())
+    st.mortar("infra", "up")
+    yield st
+    st.mortar("infra", "down", check=False)
+
+
+@pytest.fixture(scope="session")
+def sites(stack, smtp, tag, tmp_path_factory):
+    from mortar_infra.envfile import update_env
+
+    out = tmp_path_factory.mktemp("sites")
+    runs = [
+        SiteRun(f"e2e_alpha_{tag}", f"alpha-{tag}.localhost", f"Alpha {tag}", "en", Path()),
+        SiteRun(f"e2e_beta_{tag}", f"beta-{tag}.localhost", f"Beta {tag}", "en,ar", Path()),
+    ]
+    for run, tz in zip(runs, ["Europe/Paris", "Asia/Dubai"], strict=True):
+        run.dir = stack.spawn(
+            out, site_name=run.marker, site_slug=run.slug, domain=run.domain,
+            languages=run.languages, time_zone=tz, admin_email=f"owner@{run.domain}",
+        )  # fmt: skip
+        update_env(run.dir / ".env", {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"})
+    try:
+        # both brought up at the same time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            procs = list(pool.map(lambda r: stack.mortar("site", "up", str(r.dir)), runs))
+        for run, proc in zip(runs, procs, strict=True):
+            run.up_output = proc.stdout
+            content = stack.site_python(
+                run, str(CONTENT), run.slug, run.marker, f"contact@{run.domain}"
+            )
+            assert content.returncode == 0, content.stderr
+        yield {"alpha": runs[0], "beta": runs[1]}
+    finally:
+        for run in runs:
+            if run.dir.exists():
+                stack.mortar("site", "down", str(run.dir), check=False)
+                stack.mortar("site", "deprovision", run.slug, "--yes", check=False)

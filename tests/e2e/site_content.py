@@ -1,0 +1,38 @@
+"""Test content for one tenant; run inside a site venv (Django configured from the env).
+
+Usage: python site_content.py <schema> <marker> <contact_email>
+Creates: site settings named <marker>, a home page and an about page mentioning it, a
+draft page `launch` scheduled one minute ahead (published by beat), one notice.
+"""
+
+import sys
+from datetime import timedelta
+
+import django
+
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+from django_tenants.utils import schema_context  # noqa: E402
+from mortar_api.cms.models import Page, SiteSettings  # noqa: E402
+from site_apps.notices.models import Notice  # noqa: E402
+
+schema, marker, contact = sys.argv[1:4]
+with schema_context(schema):
+    s = SiteSettings.load()
+    s.site_name, s.contact_email = marker, contact
+    s.save()
+    Page(
+        slug="home", title=f"Home of {marker}", body=f"<p>Welcome to {marker}</p>",
+        is_home=True, status=Page.Status.PUBLISHED,
+    ).save()  # fmt: skip
+    Page(
+        slug="about", title=f"About {marker}", body=f"<p>All about {marker}</p>",
+        status=Page.Status.PUBLISHED,
+    ).save()  # fmt: skip
+    Page(
+        slug="launch", title=f"Launch of {marker}", body="<p>Scheduled</p>",
+        status=Page.Status.DRAFT, publish_at=timezone.now() + timedelta(minutes=1),
+    ).save()  # fmt: skip
+    Notice.objects.create(text=f"Notice from {marker}")
+print(f"content for {schema} loaded")

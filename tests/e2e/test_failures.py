@@ -1,0 +1,42 @@
+"""`mortar site up` failures: a clear message and nothing registered with nginx."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def test_broken_site_fails_clearly_and_is_not_routed(stack, tag, tmp_path):
+    slug = f"e2e_broken_{tag}"
+    domain = f"broken-{tag}.localhost"
+    site = stack.spawn(tmp_path, site_name="Broken", site_slug=slug, domain=domain)
+    # a site developer's typo: the settings module does not import
+    settings = site / "api" / f"{slug}_api" / "settings.py"
+    settings.write_text(settings.read_text() + "\nraise RuntimeError('typo in settings')\n")
+    try:
+        proc = stack.mortar("site", "up", str(site), check=False)
+        assert proc.returncode == 1
+        assert proc.stderr.startswith("error: ")
+        assert "typo in settings" in proc.stderr
+        assert not (stack.home / "nginx" / "sites" / f"{slug}.conf").exists()
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{stack.port}/", headers={"Host": domain}, timeout=10)
+    finally:
+        stack.mortar("site", "down", str(site), check=False)
+        stack.mortar("site", "deprovision", slug, "--yes", check=False)
+
+
+def test_up_without_env_file_is_refused(stack, tag, tmp_path):
+    site = stack.spawn(tmp_path, site_name="No env", site_slug=f"e2e_noenv_{tag}")
+    (site / ".env").unlink()
+    proc = stack.mortar("site", "up", str(site), check=False)
+    assert proc.returncode == 2
+    assert "no .env" in proc.stderr
+
+
+def test_up_of_a_non_site_dir_is_refused(stack, tmp_path):
+    proc = stack.mortar("site", "up", str(tmp_path), check=False)
+    assert proc.returncode == 2
+    assert "mortar.toml" in proc.stderr

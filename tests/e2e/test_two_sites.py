@@ -1,0 +1,172 @@
+"""Two generated sites up natively at once, served through the shared nginx by Host."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def get(stack, host: str, path: str, **kw) -> requests.Response:
+    return requests.get(
+        f"http://127.0.0.1:{stack.port}{path}", headers={"Host": host}, timeout=15, **kw
+    )
+
+
+def wait_for(predicate, timeout: float, step: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def test_up_prints_urls_and_admin_login_once(sites):
+    out = sites["alpha"].up_output
+    assert f"http://{sites['alpha'].domain}:" in out
+    assert out.count("admin password (shown once):") == 1
+
+
+def test_each_site_serves_its_own_home_page(stack, sites):
+    for name, other in (("alpha", "beta"), ("beta", "alpha")):
+        r = get(stack, sites[name].domain, "/")
+        assert r.status_code == 200, r.text[:500]
+        assert f"Home of {sites[name].marker}" in r.text
+        assert sites[other].marker not in r.text
+
+
+def test_each_site_serves_its_pages(stack, sites):
+    for run in sites.values():
+        r = get(stack, run.domain, "/about/")
+        assert r.status_code == 200
+        assert f"All about {run.marker}" in r.text
+        assert get(stack, run.domain, "/no-such-page/").status_code == 404
+
+
+def test_site_api_reflects_each_sites_answers(stack, sites):
+    for run in sites.values():
+        r = get(stack, run.domain, "/api/v1/site/")
+        assert r.status_code == 200
+        data = r.json()
+        assert data["settings"]["site_name"] == run.marker
+        assert [lang["code"] for lang in data["languages"]] == run.languages.split(",")
+    r = get(stack, sites["beta"].domain, "/api/v1/home/?lang=ar")
+    assert r.status_code == 200 and r.headers["Content-Language"] == "ar"
+
+
+def test_admin_login_page(stack, sites):
+    for run in sites.values():
+        r = get(stack, run.domain, "/admin/login/")
+        assert r.status_code == 200
+        assert 'name="username"' in r.text
+        css = get(stack, run.domain, "/static/admin/css/base.css")
+        assert css.status_code == 200
+
+
+def test_unknown_host_is_closed(stack, sites):
+    with pytest.raises(requests.ConnectionError):
+        get(stack, "nobody.localhost", "/")
+
+
+def test_example_app_endpoint(stack, sites):
+    for run in sites.values():
+        r = get(stack, run.domain, "/api/v1/notices/")
+        assert r.status_code == 200
+        assert [n["text"] for n in r.json()] == [f"Notice from {run.marker}"]
+
+
+def test_contact_submission_is_mailed_by_the_worker(stack, sites, smtp):
+    run = sites["beta"]
+    r = requests.post(
+        f"http://127.0.0.1:{stack.port}/api/v1/contact/",
+        headers={"Host": run.domain},
+        json={
+            "name": "Visitor",
+            "email": "visitor@example.com",
+            "subject": f"Hi {run.slug}",
+            "message": "Please call me back.",
+        },
+        timeout=15,
+    )
+    assert r.status_code == 201, r.text
+
+    def mailed():
+        return [m for m in smtp.messages if f"Hi {run.slug}".encode() in m.content]
+
+    got = wait_for(mailed, timeout=60)
+    assert got, f"no mail within 60s; sink has {len(smtp.messages)}"
+    assert got[0].rcpt_tos == [f"contact@{run.domain}"]
+    assert b"Please call me back." in got[0].content
+
+
+def test_scheduled_page_is_published_by_beat(stack, sites):
+    # site_content.py created `launch` as a draft due one minute after set-up;
+    # beat runs "publish scheduled pages" every 60 s for every tenant.
+    for run in sites.values():
+        assert wait_for(lambda r=run: get(stack, r.domain, "/api/v1/pages/launch/").status_code
+                        == 200, timeout=180, step=3), run.slug  # fmt: skip
+        assert f"Launch of {run.marker}" in get(stack, run.domain, "/launch/").text
+
+
+def test_added_tenant_serves_its_own_content(stack, sites, tag):
+    run = sites["alpha"]
+    domain = f"gamma-{tag}.localhost"
+    proc = stack.mortar("tenant", "add", str(run.dir), "--domain", domain)
+    assert "admin password (shown once):" in proc.stdout
+    # before it has content: its own empty site, never alpha's data
+    r = get(stack, domain, "/api/v1/site/")
+    assert r.status_code == 200
+    assert r.json()["settings"]["site_name"] != run.marker
+    from mortar_infra.siteops import schema_for
+
+    content = stack.site_python(
+        run, str(__import__("conftest").CONTENT), schema_for(domain), f"Gamma {tag}",
+        f"contact@{domain}",
+    )  # fmt: skip
+    assert content.returncode == 0, content.stderr
+    r = get(stack, domain, "/")
+    assert r.status_code == 200 and f"Home of Gamma {tag}" in r.text
+    assert run.marker not in r.text
+    # the first tenant is unchanged
+    assert f"Home of {run.marker}" in get(stack, run.domain, "/").text
+
+
+def test_status_lists_both_sites_up(stack, sites):
+    proc = stack.mortar("site", "status", "--json")
+    rows = {r["slug"]: r for r in json.loads(proc.stdout)}
+    for run in sites.values():
+        assert rows[run.slug]["state"] == "up"
+        assert rows[run.slug]["health"] == {"api": True, "web": True}
+
+
+def test_up_again_is_safe_and_keeps_processes(stack, sites):
+    run = sites["alpha"]
+    before = json.loads(stack.mortar("site", "status", "--json").stdout)
+    proc = stack.mortar("site", "up", str(run.dir))
+    assert "already running" in proc.stdout
+    assert "admin password" not in proc.stdout
+    after = json.loads(stack.mortar("site", "status", "--json").stdout)
+    pids = {r["slug"]: r["processes"] for r in before}
+    assert {r["slug"]: r["processes"] for r in after} == pids
+    assert get(stack, run.domain, "/").status_code == 200
+
+
+def test_generated_sites_own_suites_pass(stack, sites, tag):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def suite(run):
+        return stack.site_python(
+            run, "-m", "pytest", "-q", "--create-db",
+            env={"TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{run.slug}_t"},
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(suite, sites.values()))
+    for run, proc in zip(sites.values(), results, strict=True):
+        assert proc.returncode == 0, f"{run.slug}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+        assert " passed" in proc.stdout
