@@ -8,18 +8,24 @@ from pathlib import Path
 
 import pytest
 from infra_support import get, mortar, ok, write_site
+from mortar_infra import nginx
+from mortar_infra.manifest import load_site
 
 
 def _register_pair(tmp_path: Path, upstreams, name: str, domains: list[str]) -> Path:
     api, web = upstreams[f"{name}-api"], upstreams[f"{name}-web"]
     site = write_site(tmp_path / "sites", name, domains, api.port, web.port)
-    ok(mortar("site", "register", str(site)))
+    # In-process for speed; the CLI path is exercised by the tests that assert on its output.
+    nginx.register(load_site(site))
     return site
 
 
 def test_two_sites_routed_by_host(stack: int, tmp_path: Path, upstreams) -> None:
     _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost", "www.alpha.localhost"])
-    _register_pair(tmp_path, upstreams, "ita_beta", ["beta.localhost"])
+    api, web = upstreams["ita_beta-api"], upstreams["ita_beta-web"]
+    beta = write_site(tmp_path / "sites", "ita_beta", ["beta.localhost"], api.port, web.port)
+    res = ok(mortar("site", "register", str(beta)))
+    assert "live (nginx reloaded)" in res.stdout
 
     status, body = get(stack, "alpha.localhost", "/about/")
     assert status == 200 and body["upstream"] == "ita_alpha-web"
@@ -114,8 +120,9 @@ def test_stopped_upstream_gets_502_others_keep_serving(
 
 
 def test_register_before_infra_up_is_checked_then_served(tmp_path: Path, upstreams) -> None:
-    site = _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
-    assert site.exists()
+    api, web = upstreams["ita_alpha-api"], upstreams["ita_alpha-web"]
+    site = write_site(tmp_path / "sites", "ita_alpha", ["alpha.localhost"], api.port, web.port)
+    assert "checked (nginx not running" in ok(mortar("site", "register", str(site))).stdout
     port = int(os.environ["MORTAR_HTTP_PORT"])
     try:
         ok(mortar("infra", "up"))

@@ -9,6 +9,8 @@ import pytest
 import redis
 from infra_support import PG_ADMIN, REDIS_ADMIN, mortar, ok, write_site
 from mortar_infra.envfile import read_env
+from mortar_infra.manifest import load_site
+from mortar_infra.provision import provision
 
 
 @pytest.fixture
@@ -17,7 +19,7 @@ def two_sites(tmp_path: Path, cleanup_slugs: list[str]) -> tuple[dict, dict]:
     for slug in ("itb_alpha", "itb_beta"):
         cleanup_slugs.append(slug)
         site = write_site(tmp_path, slug, [f"{slug.replace('_', '-')}.localhost"])
-        ok(mortar("site", "provision", str(site)))
+        provision(load_site(site))  # in-process for speed; the CLI is used in the tests
         out.append({"slug": slug, "dir": site, **read_env(site / ".env")})
     return out[0], out[1]
 
