@@ -191,6 +191,7 @@ def running_site(
         mailbox.controller.stop()
         mortar("site", "unregister", slug)
         mortar("infra", "down")
+        buildah("rmi", site.api_image, site.web_image)  # the bases and layer cache stay
 
 
 def test_home_page_through_nginx(running_site: RunningSite) -> None:
