@@ -120,3 +120,36 @@ def test_interface_strings_fall_back_to_english():
     assert ui.text("send", "ar") == "إرسال"
     assert ui.text("send", "fr") == "Send"
     assert ui.text("send", "ar-EG") == "إرسال"
+
+
+def _response(status: int, body: bytes, headers: dict | None = None):
+    import requests
+
+    response = requests.Response()
+    response.status_code, response._content = status, body
+    response.headers.update(headers or {})
+    response.url = "http://api.internal/api/v1/x/"
+    return response
+
+
+def test_api_answers_map_to_clear_errors():
+    check = api_client._check
+    assert check(_response(200, b'{"ok": true}')) == {"ok": True}
+    with pytest.raises(api_client.ApiNotFound):
+        check(_response(404, b'{"detail": "Not found.", "errors": {}}'))
+    with pytest.raises(api_client.ApiThrottled):
+        check(_response(429, b'{"detail": "slow down"}'))
+    with pytest.raises(api_client.ApiValidationError) as invalid:
+        check(
+            _response(400, b'{"detail": "Invalid input.", "errors": {"email": ["Bad."], "x": "y"}}')
+        )
+    assert invalid.value.errors == {"email": ["Bad."], "x": ["y"]}
+    for status, body, headers in (
+        (502, b"<html>bad gateway</html>", None),
+        (500, b'{"detail": "boom"}', None),
+        (200, b"<html>not json</html>", None),
+        (301, b"", {"Location": "https://t1.example/api/v1/x/"}),
+        (403, b'{"detail": "nope"}', None),
+    ):
+        with pytest.raises(api_client.ApiUnavailable):
+            check(_response(status, body, headers))

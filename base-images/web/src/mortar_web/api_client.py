@@ -140,6 +140,15 @@ def _check(response: requests.Response) -> Any:
         raise ApiValidationError(str(body.get("detail") or "Invalid input."), return_errors)
     if status >= 400:
         raise ApiUnavailable(f"api answered {status}")
+    if 300 <= status < 400:
+        # typically the api's SECURE_SSL_REDIRECT seeing X-Forwarded-Proto: http
+        location = response.headers.get("Location", "")
+        log.error(
+            "api redirected %s to %r: check MORTAR_HTTPS / X-Forwarded-Proto",
+            response.url,
+            location,
+        )
+        raise ApiUnavailable(f"api redirected to {location}")
     return _decode(response)
 
 

@@ -56,6 +56,7 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
     language = target.language
     cached = pagecache.lookup(request, visitor.host, language)
     if cached.response is not None:
+        cached.response["Content-Language"] = language
         return public(cached.response)
     segments = target.segments
     content_path = api_client.api_path("pages", *segments) if segments else HOME
@@ -79,6 +80,7 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
     else:
         response = public(_render_page(request, site, content, language, target.path))
     pagecache.store(request, visitor.host, language, cached.generation, response)
+    response["Content-Language"] = language
     return response
 
 
