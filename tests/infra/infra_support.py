@@ -88,8 +88,10 @@ class Upstream:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                pad = "x" * 4000 if self.path.startswith("/big") else ""
                 body = json.dumps(
                     {
+                        "pad": pad,
                         "upstream": outer.name,
                         "path": self.path,
                         "host": self.headers.get("Host"),

@@ -172,3 +172,26 @@ def test_domain_served_by_another_site_is_refused(stack: int, tmp_path: Path, up
         res.stderr.strip() == "error: domain shared.localhost is already served by site ita_alpha"
     )
     assert get(stack, "shared.localhost")[1]["upstream"] == "ita_alpha-web"
+
+
+def test_body_limit_gzip_and_access_log(stack: int, tmp_path: Path, upstreams) -> None:
+    api, web = upstreams["ita_alpha-api"], upstreams["ita_alpha-web"]
+    site = write_site(
+        tmp_path / "sites", "ita_alpha", ["alpha.localhost"], api.port, web.port, "1k"
+    )
+    nginx.register(load_site(site))
+
+    conn = http.client.HTTPConnection("127.0.0.1", stack, timeout=10)
+    conn.request("POST", "/api/upload/", body=b"x" * 4096, headers={"Host": "alpha.localhost"})
+    assert conn.getresponse().status == 413
+    conn.close()
+
+    conn = http.client.HTTPConnection("127.0.0.1", stack, timeout=10)
+    conn.request("GET", "/big", headers={"Host": "alpha.localhost", "Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 200 and resp.getheader("Content-Encoding") == "gzip"
+    conn.close()
+
+    log = Path(os.environ["MORTAR_HOME"]) / "nginx" / "logs" / "ita_alpha.access.log"
+    assert " alpha.localhost [" in log.read_text()
