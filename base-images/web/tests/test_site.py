@@ -255,6 +255,8 @@ def test_a_site_overrides_templates_and_static_files_first(stack, tmp_path) -> N
     )
     (static / "mortar_web" / "css").mkdir(parents=True)
     (static / "mortar_web" / "css" / "site.css").write_text("body { color: rebeccapurple; }\n")
+    (static / "acme").mkdir()
+    (static / "acme" / "extra.css").write_text(".acme { color: teal; }\n")
     port = free_port()
     stack.start_web(
         workers=1,
@@ -262,6 +264,7 @@ def test_a_site_overrides_templates_and_static_files_first(stack, tmp_path) -> N
         MORTAR_WEB_TEMPLATE_DIRS=str(templates),
         MORTAR_WEB_STATIC_DIRS=str(static),
         MORTAR_WEB_STATIC_ROOT=str(tmp_path / "collected"),
+        MORTAR_WEB_EXTRA_CSS="acme/extra.css",
     )
     try:
         site = Site(stack, T1)
@@ -272,6 +275,8 @@ def test_a_site_overrides_templates_and_static_files_first(stack, tmp_path) -> N
         assert "<h1>Page not found</h1>" in site.get("/nope/").text  # not overridden
         css = re.search(r'href="(/assets/mortar_web/css/site\.[0-9a-f]{12}\.css)"', text)
         assert "rebeccapurple" in site.get(css.group(1)).text
+        extra = re.search(r'href="(/assets/acme/extra\.[0-9a-f]{12}\.css)"', text)
+        assert extra and "teal" in site.get(extra.group(1)).text
     finally:
         stack.stop(f"web-{port}")
 

@@ -124,6 +124,7 @@ def build(
         "partners": (site or {}).get("partners") or [],
         "social_links": settings_.get("social_links") or [],
         "contact_url": routing.page_url(settings.MORTAR_WEB_CONTACT_PATH, language),
+        "extra_css": getattr(settings, "MORTAR_WEB_EXTRA_CSS", []),
         "seo": {
             "title": seo_title,
             "description": description or settings_.get("seo_description") or "",

@@ -99,6 +99,8 @@ STATIC_URL = "/assets/"
 STATIC_ROOT = env.str("MORTAR_WEB_STATIC_ROOT", default=str(PACKAGE_DIR / "collected_assets"))
 # a site's static dirs come first (FileSystemFinder runs before AppDirectoriesFinder)
 STATICFILES_DIRS = env.list("MORTAR_WEB_STATIC_DIRS", default=[])
+# a site's own stylesheets (static paths), linked after the base's: e.g. "acme_web/site.css"
+MORTAR_WEB_EXTRA_CSS = env.list("MORTAR_WEB_EXTRA_CSS", default=[])
 STORAGES = {
     "staticfiles": {"BACKEND": "mortar_web.storage.FingerprintedStaticStorage"},
 }
