@@ -172,9 +172,11 @@ def running_pid() -> int | None:
         return None
     except PermissionError:
         return pid
-    # A recycled pid that is not nginx does not count.
+    # A recycled pid that is not *this* home's nginx master does not count (its title
+    # carries the original command line, prefix included).
     try:
-        if "nginx" not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        if "nginx" not in title or str(prefix()) not in title:
             return None
     except FileNotFoundError:
         return None
