@@ -64,3 +64,23 @@ def test_throttled_per_client_and_tenant(tenant_a, tenant_b, client_for, setting
     assert other.post("/api/v1/contact/", GOOD, content_type="application/json").status_code == 201
     b = client_for(tenant_b)
     assert b.post("/api/v1/contact/", GOOD, content_type="application/json").status_code == 201
+
+
+def test_behind_a_proxy_the_forwarded_client_counts(
+    tenant_a, in_tenant, client_for, settings
+) -> None:
+    from mortar_api.cms.models import ContactSubmission
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.MORTAR_CONTACT_THROTTLE_RATE = "1/minute"
+    client = client_for(tenant_a)
+
+    def post(ip: str) -> int:
+        return client.post(
+            "/api/v1/contact/", GOOD, content_type="application/json", HTTP_X_FORWARDED_FOR=ip
+        ).status_code
+
+    assert [post("203.0.113.5"), post("203.0.113.5"), post("198.51.100.7")] == [201, 429, 201]
+    with in_tenant(tenant_a):
+        ips = set(ContactSubmission.objects.values_list("ip_address", flat=True))
+    assert ips == {"203.0.113.5", "198.51.100.7"}

@@ -266,4 +266,13 @@ class ContactView(PublicAPIView):
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the throttle counts (honours REST_FRAMEWORK["NUM_PROXIES"] behind nginx)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_ipv46_address
+
+    ident = ContactThrottle().get_ident(request)
+    try:
+        validate_ipv46_address(ident)
+    except ValidationError:
+        return None
+    return ident
