@@ -46,6 +46,7 @@ def test_arabic_pages_are_right_to_left(t1: Site) -> None:
     assert home.status_code == about.status_code == 200
     assert html_tag(home.text) == '<html lang="ar" dir="rtl">'
     assert home.headers["Content-Language"] == "ar"
+    assert '<a class="button" href="/ar/about/">من نحن</a>' in home.text  # hero button
     assert html_tag(about.text) == '<html lang="ar" dir="rtl">'
     assert "<h1>عن المستأجر الأول</h1>" in about.text
     # menu links to pages carry the language prefix; the switcher goes back to English

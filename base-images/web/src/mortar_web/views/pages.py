@@ -96,6 +96,8 @@ def _render_page(
 ) -> HttpResponse:
     seo = content.get("seo") or {}
     hero = content.get("hero") or (site.get("hero") if content.get("is_home") else None)
+    if hero and hero.get("button_link"):  # an internal link stays in the page's language
+        hero = {**hero, "button_link": routing.localise(hero["button_link"], language)}
     context = frame.build(
         request,
         site,
