@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -117,6 +118,14 @@ def test_site_redis_user_is_confined_to_its_prefix(two_sites: tuple[dict, dict])
         with pytest.raises(redis.exceptions.NoPermissionError):
             attempt()
     assert rb.get("itb_beta:secret") == b"b"
+    # The same through redis-cli, as an operator would check it.
+    cli = subprocess.run(
+        ["redis-cli", "-u", a["REDIS_URL"], "--no-auth-warning", "GET", "itb_beta:secret"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert "NOPERM" in cli.stdout + cli.stderr
     ps = ra.pubsub()
     with pytest.raises(redis.exceptions.NoPermissionError):
         ps.psubscribe("itb_beta:*")
