@@ -238,3 +238,16 @@ def test_second_home_is_valid_in_forms_too(tenant_a, in_tenant) -> None:
         assert list(Page.objects.filter(is_home=True).values_list("slug", flat=True)) == [
             "new-home"
         ]
+
+
+def test_schema_context_changes_bump_web_generation_too(tenant_a) -> None:
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+    from mortar_api.cms.caching import redis_client
+    from mortar_api.cms.models import Partner
+
+    key = f"{settings.MORTAR_REDIS_PREFIX}:gen:a.apitest.localhost"
+    before = int(redis_client().get(key) or 0)
+    with schema_context("apitest_a"):  # e.g. a management command, no request
+        Partner.objects.create(name="Shell")
+    assert int(redis_client().get(key) or 0) > before

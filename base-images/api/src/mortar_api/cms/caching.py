@@ -69,10 +69,22 @@ def redis_client() -> redis.Redis:
 
 
 def tenant_domains() -> list[str]:
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "pk", None) is None:
+    """Host names of the tenant whose schema the connection is on (none for public)."""
+    from django_tenants.utils import get_public_schema_name, get_tenant_domain_model
+
+    schema = _schema()
+    if schema == get_public_schema_name():
         return []
-    return [d.domain.lower().split(":")[0] for d in tenant.domains.all()]
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and getattr(tenant, "pk", None) is not None:
+        hosts = tenant.domains.values_list("domain", flat=True)
+    else:  # schema_context() sets a FakeTenant: find the real one by schema name
+        hosts = (
+            get_tenant_domain_model()
+            .objects.filter(tenant__schema_name=schema)
+            .values_list("domain", flat=True)
+        )
+    return [h.lower().split(":")[0] for h in hosts]
 
 
 def gen_key(host: str) -> str:
