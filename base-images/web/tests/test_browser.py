@@ -110,3 +110,19 @@ def test_contact_form_submission(page) -> None:
     assert page.locator(".notice--ok").inner_text() == "Thank you, your message has been sent."
     page.screenshot(path=str(SHOTS / "web-contact-sent.png"), full_page=True)
     assert failed == [] and page.failed == []
+
+
+def test_small_screens_do_not_scroll_sideways(page) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 375, "height": 740})
+    for path, shot in (
+        ("/about/team/", "web-team-en-mobile.png"),
+        ("/ar/about/", "web-about-ar-mobile.png"),
+    ):
+        page.goto(page.base + path, wait_until="networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
+        # the nested menu is laid out inline (no hover needed on touch screens)
+        assert page.locator("nav.menu .menu__list--1").first.is_visible()
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
+    assert page.failed == []
