@@ -45,7 +45,11 @@ def test_each_site_serves_its_pages(stack, sites):
         r = get(stack, run.domain, "/about/")
         assert r.status_code == 200
         assert f"All about {run.marker}" in r.text
-        assert get(stack, run.domain, "/no-such-page/").status_code == 404
+        missing = get(stack, run.domain, "/no-such-page/")
+        assert missing.status_code == 404
+        # the site's own template override and asset (web/<slug>_web/) win over the base's
+        assert 'data-site-override="404"' in missing.text
+        assert get(stack, run.domain, "/assets/site/site.css").status_code == 200
 
 
 def test_site_api_reflects_each_sites_answers(stack, sites):
@@ -66,6 +70,26 @@ def test_admin_login_page(stack, sites):
         assert 'name="username"' in r.text
         css = get(stack, run.domain, "/static/admin/css/base.css")
         assert css.status_code == 200
+
+
+def test_printed_admin_login_works(stack, sites):
+    run = sites["alpha"]
+    out = run.up_output.splitlines()
+    lines = dict(ln.strip().split(": ", 1) for ln in out if "admin " in ln and ": " in ln)
+    user, password = lines["admin user"], lines["admin password (shown once)"]
+    base = f"http://127.0.0.1:{stack.port}"
+    with requests.Session() as s:
+        s.headers["Host"] = run.domain
+        s.get(f"{base}/admin/login/", timeout=15)
+        r = s.post(
+            f"{base}/admin/login/?next=/admin/",
+            data={"username": user, "password": password, "next": "/admin/",
+                  "csrfmiddlewaretoken": s.cookies["csrftoken"]},
+            headers={"Referer": f"http://{run.domain}/admin/login/"},
+            allow_redirects=False, timeout=15,
+        )  # fmt: skip
+        assert r.status_code == 302 and r.headers["Location"] == "/admin/", r.text[:300]
+        assert "Notices" in s.get(f"{base}/admin/", timeout=15).text  # the example app's admin
 
 
 def test_unknown_host_is_closed(stack, sites):
@@ -102,15 +126,6 @@ def test_contact_submission_is_mailed_by_the_worker(stack, sites, smtp):
     assert got, f"no mail within 60s; sink has {len(smtp.messages)}"
     assert got[0].rcpt_tos == [f"contact@{run.domain}"]
     assert b"Please call me back." in got[0].content
-
-
-def test_scheduled_page_is_published_by_beat(stack, sites):
-    # site_content.py created `launch` as a draft due one minute after set-up;
-    # beat runs "publish scheduled pages" every 60 s for every tenant.
-    for run in sites.values():
-        assert wait_for(lambda r=run: get(stack, r.domain, "/api/v1/pages/launch/").status_code
-                        == 200, timeout=180, step=3), run.slug  # fmt: skip
-        assert f"Launch of {run.marker}" in get(stack, run.domain, "/launch/").text
 
 
 def test_added_tenant_serves_its_own_content(stack, sites, tag):
@@ -170,3 +185,13 @@ def test_generated_sites_own_suites_pass(stack, sites, tag):
     for run, proc in zip(sites.values(), results, strict=True):
         assert proc.returncode == 0, f"{run.slug}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
         assert " passed" in proc.stdout
+
+
+def test_scheduled_page_is_published_by_beat(stack, sites):
+    # site_content.py created `launch` as a draft due one minute after set-up;
+    # beat runs "publish scheduled pages" every 60 s for every tenant. Last in the file,
+    # so the wait overlaps the other tests.
+    for run in sites.values():
+        assert wait_for(lambda r=run: get(stack, r.domain, "/api/v1/pages/launch/").status_code
+                        == 200, timeout=180, step=3), run.slug  # fmt: skip
+        assert f"Launch of {run.marker}" in get(stack, run.domain, "/launch/").text

@@ -124,7 +124,8 @@ def test_layout_holds_only_site_specific_code(sites):
         f"api/{slug}_api/celery.py", "api/manage.py", "api/site_apps/notices/models.py",
         "api/site_apps/notices/admin.py", "api/site_apps/notices/views.py",
         "api/site_apps/notices/tasks.py", "api/site_apps/notices/migrations/0001_initial.py",
-        f"web/{slug}_web/settings.py", f"web/{slug}_web/static/{slug}_web/site.css",
+        f"web/{slug}_web/settings.py", f"web/{slug}_web/static/site/site.css",
+        f"web/{slug}_web/templates/mortar_web/404.html",
         "tests/test_notices.py",
     ]:  # fmt: skip
         assert (site / rel).is_file(), rel
@@ -136,8 +137,13 @@ def test_procfile_has_the_four_processes(sites):
     site = sites["defaults"].site
     procs = read_procfile(site)
     assert set(procs) == set(ROLES)
-    assert "DatabaseScheduler" in procs["beat"]
-    assert f"{site.name}_api.wsgi" in procs["api"]
+    # api/worker/beat through mortar-api's role runner (beat = DatabaseScheduler there)
+    for role in ("api", "worker", "beat"):
+        assert procs[role].endswith(f"python -m mortar_api.run {role}") or (
+            f"python -m mortar_api.run {role} " in procs[role]
+        )
+    assert f"MORTAR_WSGI_APP={site.name}_api.wsgi:application" in procs["api"]
+    assert f"DJANGO_SETTINGS_MODULE={site.name}_web.settings" in procs["web"]
 
 
 def test_compose_file_wires_the_services(sites):

@@ -159,8 +159,8 @@ def site_python(site: Site) -> Path:
     return Path(site.site_dir) / ".venv" / "bin" / "python"
 
 
-def ensure_site_venv(site: Site, say: Say = _quiet) -> Path:
-    """Create/refresh `<site>/.venv` on top of the base venv; returns its python."""
+def ensure_site_venv(site: Site, say: Say = _quiet) -> bool:
+    """Create/refresh `<site>/.venv` on top of the base venv; True if it changed."""
     site_dir = Path(site.site_dir)
     for part in ("api", "web"):
         if not (site_dir / part / "pyproject.toml").is_file():
@@ -171,7 +171,7 @@ def ensure_site_venv(site: Site, say: Say = _quiet) -> Path:
     want = _fingerprint(site_dir, base)
     with _lock(f"site-{site.slug}"):
         if stamp.is_file() and stamp.read_text().strip() == want and site_python(site).exists():
-            return site_python(site)
+            return False
         say(f"==> site venv {venv}")
         if not site_python(site).exists():
             _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], "creating the venv")
@@ -188,7 +188,7 @@ def ensure_site_venv(site: Site, say: Say = _quiet) -> Path:
         )  # fmt: skip
         _write_wrappers(venv)
         stamp.write_text(want + "\n")
-    return site_python(site)
+    return True
 
 
 def _write_wrappers(venv: Path) -> None:

@@ -135,7 +135,7 @@ def check_ready(site_dir: Path) -> Site:
 def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> UpResult:
     site = check_ready(site_dir)
     say(f"==> {site.slug}: {site.name} ({', '.join(site.all_domains)})")
-    siteenv.ensure_site_venv(site, say)
+    venv_changed = siteenv.ensure_site_venv(site, say)
     provision.provision(site, say=say)
     say("==> migrating (public schema, tenant template, tenants)")
     manage(site, "migrate_tenants", "--verbosity", "0")
@@ -147,6 +147,9 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     for line in out.splitlines():
         if not line.startswith("admin "):  # the login is printed once, in the summary
             say(f"    {line}")
+    if venv_changed and any(procs.status(site).values()):
+        say("==> the site's packages changed: restarting its processes")
+        procs.stop(site)
     already = all(procs.status(site).values())
     say("==> processes " + ("already running" if already else "api, web, worker, beat"))
     procs.start(site, siteenv.site_python(site), process_env(site))

@@ -1,8 +1,9 @@
 """Sample bilingual (en/ar) content for the demo site; run in the site venv.
 
-Usage: `<site>/.venv/bin/python demo_content.py <schema>` with the site's
-DJANGO_SETTINGS_MODULE and .env set. Idempotent: every object is found by a stable
-key (slug, name, key) and updated, never duplicated.
+Usage: `<site>/.venv/bin/python demo_content.py <schema> [--force]` with the site's
+DJANGO_SETTINGS_MODULE and .env set. Runs once per tenant (a tenant with pages is left
+alone); with --force every object is found by a stable key (path, name, key) and
+updated, never duplicated.
 """
 
 import sys
@@ -115,5 +116,9 @@ def load() -> None:
 
 if __name__ == "__main__":
     with schema_context(sys.argv[1]), transaction.atomic():
-        load()
-    print(f"demo content loaded into {sys.argv[1]}")
+        # Loaded once: a re-run must not overwrite what someone edited in the admin.
+        if Page.objects.exists() and "--force" not in sys.argv:
+            print(f"demo content already in {sys.argv[1]} (kept; --force reloads it)")
+        else:
+            load()
+            print(f"demo content loaded into {sys.argv[1]}")
