@@ -101,6 +101,7 @@ class Stack:
             MORTAR_LANGUAGES=self.languages,
             MORTAR_API_URL=f"http://127.0.0.1:{self.api_port}",
             MORTAR_WEB_STATIC_ROOT=str(self.tmp / "web-assets"),
+            MORTAR_HTTPS="false",
             DJANGO_DEBUG="false",
             DJANGO_LOG_LEVEL="WARNING",
         )

@@ -282,6 +282,28 @@ def test_a_site_overrides_templates_and_static_files_first(stack, tmp_path) -> N
         stack.stop(f"web-{port}")
 
 
+def test_https_sites_redirect_plain_http_but_not_health_probes(stack) -> None:
+    from stack import free_port
+
+    port = free_port()
+    stack.start_web(workers=1, port=port, MORTAR_HTTPS="true")
+    try:
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        plain = site.get("/about/")
+        assert plain.status_code == 301 and plain.headers["Location"] == f"https://{T1}/about/"
+        assert site.get("/health/").status_code == 200  # compose/k8s probes use plain http
+        https = {"X-Forwarded-Proto": "https"}  # what nginx sends after TLS
+        page = site.get("/about/", headers=https)
+        assert page.status_code == 200
+        assert f'<link rel="canonical" href="https://{T1}/about/">' in page.text
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        contact = site.get("/contact/", headers=https)
+        assert "secure" in contact.headers["Set-Cookie"].lower()
+    finally:
+        stack.stop(f"web-{port}")
+
+
 def test_without_redis_pages_still_render_and_health_says_so(stack) -> None:
     from stack import free_port
 

@@ -115,11 +115,18 @@ USE_X_FORWARDED_HOST = False  # nginx passes the visitor's Host as Host
 CSRF_COOKIE_NAME = "mortar_web_csrftoken"  # the api's admin uses "csrftoken" on the same host
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SECURE = env.bool("MORTAR_WEB_SECURE_COOKIES", default=False)
+# the site's one switch (also read by the api): false only for plain-http setups (local demo)
+MORTAR_HTTPS = env.bool("MORTAR_HTTPS", default=not DEBUG)
+CSRF_COOKIE_SECURE = MORTAR_HTTPS
+SECURE_SSL_REDIRECT = MORTAR_HTTPS  # nginx sets X-Forwarded-Proto; probes hit /health/ plainly
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if MORTAR_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 CSRF_FAILURE_VIEW = "mortar_web.views.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 APPEND_SLASH = True
 USE_I18N = False  # languages come from the api (content), not Django's catalogues
 USE_TZ = True
