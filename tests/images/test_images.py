@@ -258,6 +258,18 @@ def test_celery_round_trip_contact_form_to_email(running_site: RunningSite) -> N
     assert f"editor@{s.domain}".encode() in msg
 
 
+def test_image_healthcheck_command(running_site: RunningSite) -> None:
+    """The images' HEALTHCHECK (`mortar-entrypoint healthcheck`) inside the running containers."""
+    s = running_site
+    for role, port in (("api", s.api_port), ("web", s.web_port)):
+        ctr = s.containers[role]
+        res = ctr.run({"PORT": str(port)}, ["mortar-entrypoint", "healthcheck"], timeout=60)
+        assert res.returncode == 0, f"{role}: {res.stdout}{res.stderr}"
+        # and it can fail: nothing listens on a fresh port
+        res = ctr.run({"PORT": str(free_port())}, ["mortar-entrypoint", "healthcheck"], timeout=60)
+        assert res.returncode != 0, role
+
+
 def test_beat_runs_with_the_database_scheduler(running_site: RunningSite) -> None:
     beat = running_site.containers["beat"]
     deadline = time.monotonic() + 60
