@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20.0, help="seconds idle before RSS")
     args = parser.parse_args()
 
-    from mortar_infra.procs import group_rss_kib
+    from mortar_infra.procs import group_memory_kib
 
     home = Path(tempfile.mkdtemp(prefix="mortar-bench-"))
     port = free_port()
@@ -77,7 +77,7 @@ def main() -> None:
     run(env, str(BIN / "mortar"), "infra", "up")
     tag = uuid.uuid4().hex[:6]
     sites: list[tuple[str, Path]] = []
-    times, rss = [], []
+    times, rss, pss = [], [], []
     try:
         # warm the shared base venv (built once per kit version/source state)
         from mortar_infra import siteenv
@@ -110,10 +110,16 @@ def main() -> None:
 
         for slug, _ in sites:
             s = registered_site(slug)
-            per_role = {role: group_rss_kib(pid) / 1024 for role, pid in status(s).items() if pid}
-            rss.append(sum(per_role.values()))
-            roles = ", ".join(f"{r} {mib:.0f}" for r, mib in per_role.items())
-            print(f"{slug}: idle RSS {sum(per_role.values()):.0f} MiB ({roles})")
+            mem = {role: group_memory_kib(pid) for role, pid in status(s).items() if pid}
+            total_rss = sum(m["rss"] for m in mem.values()) / 1024
+            total_pss = sum(m["pss"] for m in mem.values()) / 1024
+            rss.append(total_rss)
+            pss.append(total_pss)
+            roles = ", ".join(
+                f"{r} {m['rss'] / 1024:.0f}/{m['pss'] / 1024:.0f} ({m['processes']} procs)"
+                for r, m in mem.items()
+            )
+            print(f"{slug}: idle RSS {total_rss:.0f} MiB, PSS {total_pss:.0f} MiB  [{roles}]")
     finally:
         for slug, site_dir in sites:
             subprocess.run([str(BIN / "mortar"), "site", "down", str(site_dir)], env=env,
@@ -124,8 +130,8 @@ def main() -> None:
     print()
     print(f"spawn -> first 200: median {statistics.median(times):.1f}s, "
           f"min {min(times):.1f}s, max {max(times):.1f}s over {len(times)} runs")  # fmt: skip
-    print(f"idle RSS of one site's 4 processes (with their children): median "
-          f"{statistics.median(rss):.0f} MiB")  # fmt: skip
+    print(f"idle memory of one site's 4 processes (with their children): median RSS "
+          f"{statistics.median(rss):.0f} MiB, PSS {statistics.median(pss):.0f} MiB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import requests
+from conftest import BIN
 
 pytestmark = pytest.mark.e2e
 
@@ -40,3 +43,14 @@ def test_up_of_a_non_site_dir_is_refused(stack, tmp_path):
     proc = stack.mortar("site", "up", str(tmp_path), check=False)
     assert proc.returncode == 2
     assert "mortar.toml" in proc.stderr
+
+
+def test_up_without_the_shared_stack_is_refused(stack, tag, tmp_path):
+    site = stack.spawn(tmp_path, site_name="No stack", site_slug=f"e2e_nostack_{tag}")
+    env = {**stack.env, "MORTAR_HOME": str(tmp_path / "empty-home")}
+    proc = subprocess.run(
+        [str(BIN / "mortar"), "site", "up", str(site)], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert "mortar infra up" in proc.stderr
+    assert not (tmp_path / "empty-home" / "nginx" / "sites").exists()

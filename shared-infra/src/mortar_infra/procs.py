@@ -145,17 +145,23 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-def group_rss_kib(pgid: int) -> int:
-    """Total resident memory (KiB) of every process in the group `pgid`."""
-    total = 0
+def group_memory_kib(pgid: int) -> dict[str, int]:
+    """Resident memory of every process in the group `pgid`, in KiB.
+
+    `rss` counts pages shared between a master and its forked workers once per process;
+    `pss` divides shared pages among their users, so it sums to what the group costs.
+    """
+    total = {"rss": 0, "pss": 0, "processes": 0}
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[2]) != pgid:
                 continue
-            for line in (proc / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in (proc / "smaps_rollup").read_text().splitlines():
+                key = line.split(":")[0]
+                if key in ("Rss", "Pss"):
+                    total[key.lower()] += int(line.split()[1])
+            total["processes"] += 1
         except (OSError, IndexError, ValueError):
             continue
     return total
