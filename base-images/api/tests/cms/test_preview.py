@@ -69,3 +69,10 @@ def test_admin_builds_preview_link(tenant_a, in_tenant, client_for, admin_client
     client = admin_client_for(tenant_a)
     html = client.get("/admin/cms/page/").content.decode()
     assert 'href="//a.apitest.localhost/__preview/' in html
+    with in_tenant(tenant_a):
+        from mortar_api.cms.models import Page
+
+        pk = Page.objects.get(slug="draft").pk
+    form = client.get(f"/admin/cms/page/{pk}/change/").content.decode()
+    token = form.split('href="//a.apitest.localhost/__preview/')[1].split("/")[0]
+    assert client_for(tenant_a).get(f"/api/v1/preview/{token}/").json()["title"] == "Draft"

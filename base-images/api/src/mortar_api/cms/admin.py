@@ -52,12 +52,15 @@ class PageAdmin(TranslationAdmin):
     search_fields = ["title", "slug", "path", "body"]
     ordering = ["path"]
     list_select_related = ["parent"]
-    readonly_fields = ["path", "published_at", "created_at", "updated_at"]
+    readonly_fields = ["path", "published_at", "created_at", "updated_at", "preview"]
     autocomplete_fields = ["parent"]
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "path", "body", "hero", "order", "is_home"]}),
-        ("Publishing", {"fields": ["status", "publish_at", "unpublish_at", "published_at"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "publish_at", "unpublish_at", "published_at", "preview"]},
+        ),
         ("SEO", {"fields": ["seo_title", "seo_description", "seo_image"]}),
         ("Timestamps", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
@@ -72,6 +75,16 @@ class PageAdmin(TranslationAdmin):
             else ""
         )
         return format_html('<a href="{}">Revisions</a>{}', history, preview)
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Page) -> str:
+        url = preview_url(obj.pk) if obj.pk else None
+        if not url:
+            return "Save the page first." if not obj.pk else "No domain for this tenant."
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Open preview</a> (expires)',
+            url,
+        )
 
     def save_model(self, request: HttpRequest, obj: Page, form, change: bool) -> None:
         obj.save(revision_note="edited in admin", revision_user=request.user)
