@@ -304,6 +304,38 @@ def test_https_sites_redirect_plain_http_but_not_health_probes(stack) -> None:
         stack.stop(f"web-{port}")
 
 
+def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
+    """Every key web touches is inside the prefix: under the site's real ACL user
+    (the rules `mortar site provision` sets) a NOPERM would mean no cache hit."""
+    from mortar_infra.provision import redis_acl_rules
+    from stack import free_port
+
+    user, password = f"webtest_acl_{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    admin = stack.redis()
+    admin.execute_command("ACL", "SETUSER", user, *redis_acl_rules("webtest", password))
+    port = free_port()
+    try:
+        stack.start_web(
+            workers=1, port=port, REDIS_URL=f"redis://{user}:{password}@127.0.0.1:6379/0"
+        )
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        fresh = f"/acl-{uuid.uuid4().hex[:8]}/"  # nobody cached it yet: this web writes it
+        first = site.get(fresh)
+        assert first.status_code == 404 and "X-Mortar-Cache" not in first.headers
+        again = site.get(fresh)
+        assert again.status_code == 404 and again.headers.get("X-Mortar-Cache") == "hit"
+        assert site.get("/about/team/").status_code == 200
+        assert site.get("/health/").json() == {
+            "status": "ok",
+            "checks": {"cache": "ok", "api": "ok"},
+        }
+        assert "NOPERM" not in stack.logs()
+    finally:
+        stack.stop(f"web-{port}")
+        admin.execute_command("ACL", "DELUSER", user)
+
+
 def test_without_redis_pages_still_render_and_health_says_so(stack) -> None:
     from stack import free_port
 
