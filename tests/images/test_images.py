@@ -328,6 +328,28 @@ def test_pin_mismatch_fails_the_site_build_clearly(
     buildah("rmi", "mortarcms/img-pin-api:pin-test")
 
 
+def test_site_extra_requirement_is_installed_in_its_image(
+    base_images: dict[str, str], tmp_path: Path, artifacts: Path
+) -> None:
+    """A requirement added to the site's api/pyproject.toml lands in its api image."""
+    site_dir = generate_site(tmp_path, "img_deps")
+    pyproject = site_dir / "api" / "pyproject.toml"
+    text = pyproject.read_text()
+    pin = f'"mortar-api=={_ver(text)}"'
+    pyproject.write_text(text.replace(pin, pin + ', "humanize>=4"'))
+    log = artifacts / "build-extra-requirement.log"
+    log.unlink(missing_ok=True)
+    rc = build_images("--site", str(site_dir), "--tag", "deps-test", "api", log=log)
+    assert rc == 0, log.read_text()[-4000:]
+    ctr = Container("mortarcms/img-deps-api:deps-test", "deps")
+    try:
+        res = ctr.run({}, ["python", "-c", "import humanize, site_apps.notices; print('ok')"])
+    finally:
+        ctr.stop()
+        buildah("rmi", "mortarcms/img-deps-api:deps-test")
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stdout + res.stderr
+
+
 def _ver(text: str) -> str:
     import re
 
