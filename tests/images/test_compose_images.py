@@ -145,3 +145,15 @@ def test_build_images_rejects_bad_arguments(args: list[str], message: str) -> No
     res = subprocess.run(["bash", str(BUILD_IMAGES), *args], capture_output=True, text=True)
     assert res.returncode != 0
     assert message in res.stderr
+
+
+@pytest.mark.parametrize("base", ["api", "web"])
+def test_entrypoint_runs_non_roles_as_given_and_fails_clearly(base: str) -> None:
+    entrypoint = ROOT / "base-images" / base / "docker-entrypoint.sh"
+    res = subprocess.run(
+        ["sh", str(entrypoint), "echo", "as", "given"], capture_output=True, text=True
+    )
+    assert res.returncode == 0 and res.stdout == "as given\n", res.stderr
+    res = subprocess.run(["sh", str(entrypoint), "no-such-role"], capture_output=True, text=True)
+    assert res.returncode == 127
+    assert "no-such-role" in res.stderr and "not found" in res.stderr
