@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mortar_api.health.views import health
 
+# JSON errors under /api/, Django's pages elsewhere. A site's root URLconf re-exports these.
+handler400 = "mortar_api.cms.errors.handler400"
+handler403 = "mortar_api.cms.errors.handler403"
+handler404 = "mortar_api.cms.errors.handler404"
+handler500 = "mortar_api.cms.errors.handler500"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("mortar_api.cms.urls")),

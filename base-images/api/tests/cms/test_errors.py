@@ -62,6 +62,11 @@ def test_unknown_api_urls_are_json_404(tenant_a, client_for) -> None:
         assert resp.status_code == 404 and _is_error_body(resp)
 
 
+def test_root_urlconf_answers_json_404_outside_v1(tenant_a, client_for) -> None:
+    resp = client_for(tenant_a).get("/api/v2/nothing-here/")
+    assert resp.status_code == 404 and _is_error_body(resp)
+
+
 def test_handlers_answer_json_under_api(rf) -> None:
     from mortar_api.cms import errors
 

@@ -61,8 +61,10 @@ class Visitor:
     def from_request(cls, request: HttpRequest) -> Visitor:
         remote = request.META.get("REMOTE_ADDR", "")
         incoming = request.META.get("HTTP_X_FORWARDED_FOR", "").strip()
-        # behave like any proxy: append the address the request came from
-        forwarded_for = f"{incoming}, {remote}" if incoming and remote else (incoming or remote)
+        # web is an internal hop behind the edge proxy: pass the edge's X-Forwarded-For on
+        # unchanged so the api counts the same client address whether a request came
+        # through web or straight through nginx (one trusted proxy: NUM_PROXIES=1).
+        forwarded_for = incoming or remote
         proto = request.META.get("HTTP_X_FORWARDED_PROTO", "").strip() or request.scheme or "http"
         return cls(host=request_host(request), forwarded_for=forwarded_for, forwarded_proto=proto)
 
