@@ -135,11 +135,15 @@ def check_ready(site_dir: Path) -> Site:
 def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> UpResult:
     site = check_ready(site_dir)
     say(f"==> {site.slug}: {site.name} ({', '.join(site.all_domains)})")
+    clock = _Clock(say)
     venv_changed = siteenv.ensure_site_venv(site, say)
+    clock.lap("venv")
     provision.provision(site, say=say)
+    clock.lap("provision")
     say("==> migrating (public schema, tenant template, tenants)")
     manage(site, "migrate_tenants", "--verbosity", "0")
     manage(site, "collectstatic", "--noinput", "--verbosity", "0")
+    clock.lap("migrate + collectstatic")
     say("==> first tenant")
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
     out = manage(site, "ensure_first_tenant", extra_env=extra)
@@ -147,6 +151,7 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     for line in out.splitlines():
         if not line.startswith("admin "):  # the login is printed once, in the summary
             say(f"    {line}")
+    clock.lap("first tenant")
     if venv_changed and any(procs.status(site).values()):
         say("==> the site's packages changed: restarting its processes")
         procs.stop(site)
@@ -155,6 +160,7 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     procs.start(site, siteenv.site_python(site), process_env(site))
     try:
         _wait_healthy(site, HEALTH_TIMEOUT)
+        clock.lap("start + health")
         register(site, say)
     except MortarError:
         if not already:
@@ -164,7 +170,20 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     status, _ = _get(f"http://127.0.0.1:{http_port()}/health/", host=site.domains[0])
     if status != 200:
         raise MortarError(f"{site.slug} is up but nginx answers {status} for {site.domains[0]}")
+    clock.lap("nginx")
     return UpResult(site=site, urls=urls, admin_lines=admin_lines, started=not already)
+
+
+class _Clock:
+    """Prints how long each step of `up` took (where a slow machine spends its time)."""
+
+    def __init__(self, say: Say) -> None:
+        self.say, self.last = say, time.monotonic()
+
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        self.say(f"    {step}: {now - self.last:.1f}s")
+        self.last = now
 
 
 def register(site: Site, say: Say = _quiet) -> None:
