@@ -54,3 +54,23 @@ def test_up_without_the_shared_stack_is_refused(stack, tag, tmp_path):
     assert proc.returncode == 1
     assert "mortar infra up" in proc.stderr
     assert not (tmp_path / "empty-home" / "nginx" / "sites").exists()
+
+
+def test_site_pinning_another_version_is_refused(stack, tag, tmp_path):
+    site = stack.spawn(
+        tmp_path, site_name="Old pin", site_slug=f"e2e_pin_{tag}", mortar_version="0.9.0"
+    )
+    proc = stack.mortar("site", "up", str(site), check=False)
+    assert proc.returncode == 1
+    assert "pins mortar 0.9.0 but this kit provides" in proc.stderr
+    assert not (site / ".venv").exists()
+
+
+def test_bad_tenant_domains_are_refused(stack, sites, tag):
+    alpha, beta = sites["alpha"], sites["beta"]
+    before = (stack.home / "nginx" / "sites" / f"{alpha.slug}.conf").read_text()
+    for domain, reason in [("not a domain", "domain"), (beta.domain, beta.domain)]:
+        proc = stack.mortar("tenant", "add", str(alpha.dir), "--domain", domain, check=False)
+        assert proc.returncode != 0, domain
+        assert proc.stderr.startswith("error: ") and reason in proc.stderr, proc.stderr
+    assert (stack.home / "nginx" / "sites" / f"{alpha.slug}.conf").read_text() == before

@@ -1,7 +1,7 @@
 """`mortar demo`: the shared stack, a spawned demo site, bilingual sample content, served.
 
-The demo site lives in `$MORTAR_HOME/demo/mortar_demo/` (or `--dir`); its admin
-password is generated once and kept in `$MORTAR_HOME/demo/admin-password` (mode 600)
+The demo site lives in `$MORTAR_HOME/demo/<slug>/` (or `--dir`); its admin
+password is generated once and kept in `$MORTAR_HOME/demo/<slug>.admin-password` (mode 600)
 so every run can print the login. Each step is idempotent, so a second run only
 checks and restarts what is missing.
 """
@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mortar_infra import native, siteenv, siteops
-from mortar_infra.config import MortarError, mortar_home
+from mortar_infra.config import MortarError, UsageError, mortar_home
+from mortar_infra.manifest import load_site
 
 Say = Callable[[str], None]
 DEMO_ANSWERS = {
@@ -48,8 +49,8 @@ def spawn(site_dir: Path, answers: dict[str, str], say: Say) -> Path:
     return site_dir
 
 
-def _password() -> str:
-    path = mortar_home() / "demo" / "admin-password"
+def _password(slug: str) -> str:
+    path = mortar_home() / "demo" / f"{slug}.admin-password"
     if path.is_file():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,12 +73,25 @@ def load_content(site: siteops.Site, say: Say) -> None:
     say(f"==> {proc.stdout.strip()}")
 
 
-def run(site_dir: Path | None = None, say: Say = print) -> siteops.UpResult:
+def run(
+    site_dir: Path | None = None,
+    say: Say = print,
+    slug: str = DEMO_ANSWERS["site_slug"],
+    domain: str = DEMO_ANSWERS["domain"],
+) -> siteops.UpResult:
+    answers = {
+        **DEMO_ANSWERS,
+        "site_slug": slug,
+        "domain": domain,
+        "admin_email": f"admin@{domain}",
+    }
     say("==> shared stack")
     native.up(say=say)
-    site_dir = Path(site_dir or mortar_home() / "demo" / DEMO_ANSWERS["site_slug"]).resolve()
-    spawn(site_dir, DEMO_ANSWERS, say)
-    password = _password()
+    site_dir = Path(site_dir or mortar_home() / "demo" / slug).resolve()
+    spawn(site_dir, answers, say)
+    if load_site(site_dir).slug != slug:
+        raise UsageError(f"{site_dir} holds another site than {slug!r}; pass --dir")
+    password = _password(slug)
     result = siteops.up(site_dir, say=say, admin_password=password)
     load_content(result.site, say)
     say("")
@@ -85,7 +99,7 @@ def run(site_dir: Path | None = None, say: Say = print) -> siteops.UpResult:
     for url in result.urls:
         say(f"  site     {url}   and {url}ar/")
     say(f"  admin    {result.urls[0]}admin/")
-    say(f"  login    {DEMO_ANSWERS['admin_email']} / {password}")
+    say(f"  login    {answers['admin_email']} / {password}")
     say(f"  api      {result.urls[0]}api/v1/site/")
     port = result.urls[0].rstrip("/").rsplit(":", 1)[1]
     say(f"  curl -H 'Host: {result.site.domains[0]}' http://127.0.0.1:{port}/")

@@ -25,7 +25,7 @@ from pathlib import Path
 from mortar_infra import nginx, procs, provision, siteenv
 from mortar_infra.config import MortarError, UsageError, http_port
 from mortar_infra.envfile import read_env
-from mortar_infra.manifest import Site, add_domains, load_site
+from mortar_infra.manifest import Site, add_domains, all_sites, load_site
 
 Say = Callable[[str], None]
 HEALTH_TIMEOUT = float(os.environ.get("MORTAR_HEALTH_TIMEOUT", "90"))
@@ -245,6 +245,9 @@ def add_tenant(
     domain = domain.strip().lower()
     if not siteenv.site_python(site).exists():
         raise MortarError(f"{site.slug} has no venv yet: run `mortar site up {site_dir}` first")
+    for other in all_sites():
+        if other.slug != site.slug and domain in other.all_domains:
+            raise UsageError(f"domain {domain} already belongs to site {other.slug}")
     args = ["add_tenant", "--schema", schema_for(domain), "--domain", domain, "--name", domain]
     args += ["--admin-email", admin_email or f"admin@{domain}"]
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None

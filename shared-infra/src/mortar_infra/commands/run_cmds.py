@@ -88,12 +88,14 @@ def add(site_dir: Path, domain: str, admin_email: str | None) -> None:
     "site_dir",
     type=SITE_DIR,
     default=None,
-    help="Where the demo site lives (default $MORTAR_HOME/demo/mortar_demo).",
+    help="Where the demo site lives (default $MORTAR_HOME/demo/<slug>).",
 )
+@click.option("--slug", default="mortar_demo", show_default=True, help="The demo site's slug.")
+@click.option("--domain", default="demo.localhost", show_default=True, help="Its domain.")
 @handle_errors
-def demo(site_dir: Path | None) -> None:
+def demo(site_dir: Path | None, slug: str, domain: str) -> None:
     """Shared stack up, a demo site spawned with bilingual sample content, served.
 
     Idempotent: a second run reuses the site, its content and its admin login.
     """
-    demo_mod.run(site_dir, say=say)
+    demo_mod.run(site_dir, say=say, slug=slug, domain=domain)
