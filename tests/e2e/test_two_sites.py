@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -122,6 +123,9 @@ def test_contact_submission_is_mailed_by_the_worker(stack, sites, smtp):
     def mailed():
         return [m for m in smtp.messages if f"Hi {run.slug}".encode() in m.content]
 
+    # the worker runs the site's own Celery app (MORTAR_CELERY_APP from .env)
+    banner = (stack.home / "sites" / run.slug / "logs" / "worker.log").read_text()
+    assert re.search(rf"app:\s+{run.slug}_api:", banner), banner[:2000]
     got = wait_for(mailed, timeout=60)
     assert got, f"no mail within 60s; sink has {len(smtp.messages)}"
     assert got[0].rcpt_tos == [f"contact@{run.domain}"]

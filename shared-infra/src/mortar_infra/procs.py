@@ -65,7 +65,15 @@ def running_pid(site: Site, role: str) -> int | None:
         pid = int(_pid_file(site, role).read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-    return pid if _alive(pid) else None
+    if not _alive(pid):
+        return None
+    # A pid file outliving a reboot may name someone else's process: ours run in the site dir.
+    try:
+        if os.readlink(f"/proc/{pid}/cwd") != str(Path(site.site_dir).resolve()):
+            return None
+    except OSError:
+        pass  # not our process to inspect (other user): trust the pid file
+    return pid
 
 
 def status(site: Site) -> dict[str, int | None]:

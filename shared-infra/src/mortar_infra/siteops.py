@@ -44,10 +44,14 @@ class UpResult:
 
 
 def process_env(site: Site) -> dict[str, str]:
-    """The environment every site process and management command gets (over `.env`)."""
-    env = {}
-    if "MORTAR_CELERY_APP" not in read_env(site.env_path):  # sites spawned before it existed
-        env["MORTAR_CELERY_APP"] = f"{site.slug}_api.celery"
+    """The environment of every site process and management command.
+
+    The site's `.env` is exported (as honcho does for the Procfile), so tools that read
+    the environment before Django does - mortar-api's role runner picking
+    MORTAR_CELERY_APP - see it; the native specifics (ports, paths) are set on top.
+    """
+    env = read_env(site.env_path)
+    env.setdefault("MORTAR_CELERY_APP", f"{site.slug}_api.celery")  # sites spawned before it
     return env | {
         "MORTAR_ENV_FILE": str(site.env_path),
         "MORTAR_BASE_DIR": site.site_dir,
