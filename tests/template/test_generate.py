@@ -190,3 +190,24 @@ def test_existing_env_is_kept_on_regeneration(tmp_path):
     assert (again.site / ".env").read_text() == before
     assert not list(again.site.glob(".env.tmp"))
     assert os.listdir(tmp_path / "out") == ["tpl_regen"]
+
+
+def test_interactive_run_with_all_defaults(tmp_path):
+    """`cookiecutter <kit>` with no flags: choose the one template, accept every default."""
+    import subprocess
+
+    from conftest import COOKIECUTTER
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run(
+        [str(COOKIECUTTER), str(KIT), "-o", str(out)],
+        input="\n" * 20,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Select a template" in proc.stdout
+    assert read_manifest(out / "acme_ltd")["domains"] == ["acme-ltd.localhost"]
