@@ -1,0 +1,35 @@
+"""The pieces of `mortar site up` that read a generated site, on bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from mortar_infra.config import MortarError
+from mortar_infra.procs import read_procfile
+from mortar_infra.siteops import schema_for
+
+
+def test_procfile_missing_a_role_is_named(sites, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(sites["defaults"].site, site)
+    lines = (site / "Procfile").read_text().splitlines()
+    (site / "Procfile").write_text("\n".join(ln for ln in lines if not ln.startswith("beat:")))
+    with pytest.raises(MortarError, match="missing process\\(es\\) beat"):
+        read_procfile(site)
+    (site / "Procfile").unlink()
+    with pytest.raises(MortarError, match="no Procfile"):
+        read_procfile(site)
+
+
+@pytest.mark.parametrize(
+    ("domain", "schema"),
+    [
+        ("shop.acme.localhost", "shop_acme_localhost"),
+        ("Shop-2.Example.COM", "shop_2_example_com"),
+        ("9lives.example.com", "t_9lives_example_com"),
+    ],
+)
+def test_tenant_schema_names_from_domains(domain, schema):
+    assert schema_for(domain) == schema
+    assert len(schema_for("a" * 80 + ".com")) <= 50
