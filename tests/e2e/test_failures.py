@@ -74,3 +74,20 @@ def test_bad_tenant_domains_are_refused(stack, sites, tag):
         assert proc.returncode != 0, domain
         assert proc.stderr.startswith("error: ") and reason in proc.stderr, proc.stderr
     assert (stack.home / "nginx" / "sites" / f"{alpha.slug}.conf").read_text() == before
+
+
+def test_uninstalled_dependency_gets_a_hint(stack, tag, tmp_path):
+    slug = f"e2e_dep_{tag}"
+    site = stack.spawn(tmp_path, site_name="Dep", site_slug=slug)
+    pyproject = site / "api" / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "dependencies = [", 'dependencies = [\n    "mortar-missing-dep-e2e",'
+        )
+    )
+    proc = stack.mortar("site", "up", str(site), check=False)
+    assert proc.returncode == 1
+    assert "installing the site's api and web packages failed" in proc.stderr
+    assert "-m pip install -e" in proc.stderr
+    assert not (stack.home / "nginx" / "sites" / f"{slug}.conf").exists()
+    assert not (stack.home / "sites" / slug / "run").exists()  # no process was started

@@ -180,12 +180,18 @@ def ensure_site_venv(site: Site, say: Say = _quiet) -> bool:
         (sp / PTH_NAME).write_text(str(_site_packages(base)) + "\n")
         # --no-index: everything the pins need is in the base layer; a pin it cannot
         # satisfy (wrong version) fails here, before anything is provisioned.
-        _run(
-            [str(site_python(site)), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--no-index", "--no-build-isolation", "-e", str(site_dir / "api"),
-             "-e", str(site_dir / "web")],
-            "installing the site's api and web packages",
-        )  # fmt: skip
+        try:
+            _run(
+                [str(site_python(site)), "-m", "pip", "install", "-q",
+                 "--disable-pip-version-check", "--no-index", "--no-build-isolation",
+                 "-e", str(site_dir / "api"), "-e", str(site_dir / "web")],
+                "installing the site's api and web packages",
+            )  # fmt: skip
+        except MortarError as exc:
+            raise MortarError(
+                f"{exc}\nIf you added a dependency to api/ or web/pyproject.toml, install it "
+                f"once with: {site_python(site)} -m pip install -e {site_dir / 'api'}"
+            ) from None
         _write_wrappers(venv)
         stamp.write_text(want + "\n")
     return True
