@@ -105,6 +105,14 @@ def test_example_app_endpoint(stack, sites):
         assert [n["text"] for n in r.json()] == [f"Notice from {run.marker}"]
 
 
+def test_unknown_api_path_is_a_json_404_through_the_site_urlconf(stack, sites):
+    for run in sites.values():
+        r = get(stack, run.domain, "/api/nothing-here/")
+        assert r.status_code == 404
+        assert r.headers["Content-Type"] == "application/json"
+        assert set(r.json()) == {"detail", "errors"}
+
+
 def test_contact_submission_is_mailed_by_the_worker(stack, sites, smtp):
     run = sites["beta"]
     r = requests.post(

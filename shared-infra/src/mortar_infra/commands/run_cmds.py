@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mortar_infra import demo as demo_mod
-from mortar_infra import siteops
 from mortar_infra.cli import cli, site, tenant
 from mortar_infra.clitools import handle_errors, say
 from mortar_infra.manifest import all_sites
+
+if TYPE_CHECKING:
+    from mortar_infra import siteops
 
 SITE_DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -38,6 +40,8 @@ def up(site_dir: Path) -> None:
     first run creates the first tenant (for the manifest's domains) and prints its
     admin login once.
     """
+    from mortar_infra import siteops
+
     _print_up(siteops.up(site_dir, say=say))
 
 
@@ -46,6 +50,8 @@ def up(site_dir: Path) -> None:
 @handle_errors
 def down(site_dir: Path) -> None:
     """Stop the site's processes and remove its nginx routing (data is kept)."""
+    from mortar_infra import siteops
+
     siteops.down(site_dir, say=say)
 
 
@@ -54,6 +60,8 @@ def down(site_dir: Path) -> None:
 @handle_errors
 def status_cmd(as_json: bool) -> None:
     """Sites Mortar knows: processes, health of api and web. Exit 1 if one is degraded."""
+    from mortar_infra import siteops
+
     rows = [siteops.site_status(s) for s in all_sites()]
     if as_json:
         click.echo(siteops.to_json(rows))
@@ -76,6 +84,8 @@ def status_cmd(as_json: bool) -> None:
 @handle_errors
 def add(site_dir: Path, domain: str, admin_email: str | None) -> None:
     """Add a tenant (a fast schema clone) with its own admin user, and route its domain."""
+    from mortar_infra import siteops
+
     lines = siteops.add_tenant(site_dir, domain, admin_email, say=say)
     say(f"==> tenant for {domain} ready: {siteops.site_urls_for(domain)}")
     for line in lines:
@@ -98,4 +108,6 @@ def demo(site_dir: Path | None, slug: str, domain: str) -> None:
 
     Idempotent: a second run reuses the site, its content and its admin login.
     """
+    from mortar_infra import demo as demo_mod
+
     demo_mod.run(site_dir, say=say, slug=slug, domain=domain)
