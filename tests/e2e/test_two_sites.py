@@ -105,6 +105,15 @@ def test_example_app_endpoint(stack, sites):
         assert [n["text"] for n in r.json()] == [f"Notice from {run.marker}"]
 
 
+def test_web_assets_are_fingerprinted_and_immutable(stack, sites):
+    for run in sites.values():
+        html = get(stack, run.domain, "/").text
+        css = re.findall(r'href="(/assets/[^"]+\.css)"', html)
+        assert css and all(re.search(r"\.[0-9a-f]{12}\.css$", href) for href in css), css
+        r = get(stack, run.domain, css[0])
+        assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+
+
 def test_unknown_api_path_is_a_json_404_through_the_site_urlconf(stack, sites):
     for run in sites.values():
         r = get(stack, run.domain, "/api/nothing-here/")

@@ -58,18 +58,27 @@ def process_env(site: Site) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": f"{site.slug}_api.settings",
         "MORTAR_SITE_NAME": site.name,
         "MORTAR_API_URL": f"http://127.0.0.1:{site.api_port}",
+        # web's fingerprinted assets, collected per site (never into the shared base venv)
+        "MORTAR_WEB_STATIC_ROOT": str(site.state_dir / "web-assets"),
         "API_PORT": str(site.api_port),
         "WEB_PORT": str(site.web_port),
         "PYTHONUNBUFFERED": "1",
     }
 
 
-def manage(site: Site, *args: str, extra_env: dict[str, str] | None = None) -> str:
-    """Run a mortar-api management command in the site venv; returns its stdout."""
+def manage(
+    site: Site, *args: str, extra_env: dict[str, str] | None = None, tool: str = "mortar_api"
+) -> str:
+    """Run a management command (of mortar_api, or `tool="mortar_web"`) in the site venv.
+
+    Returns its stdout.
+    """
     python = siteenv.site_python(site)
     env = {**os.environ, **process_env(site), **(extra_env or {})}
+    if tool == "mortar_web":
+        env["DJANGO_SETTINGS_MODULE"] = f"{site.slug}_web.settings"
     proc = subprocess.run(
-        [str(python), "-m", "mortar_api.manage", *args],
+        [str(python), "-m", f"{tool}.manage", *args],
         cwd=site.site_dir,
         env=env,
         capture_output=True,
@@ -147,6 +156,7 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     say("==> migrating (public schema, tenant template, tenants)")
     manage(site, "migrate_tenants", "--verbosity", "0")
     manage(site, "collectstatic", "--noinput", "--verbosity", "0")
+    manage(site, "collectstatic", "--noinput", "--verbosity", "0", tool="mortar_web")
     clock.lap("migrate + collectstatic")
     say("==> first tenant")
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
