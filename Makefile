@@ -23,9 +23,11 @@ $(STAMP): $(PKG_DEFS)
 	PYTHON=$(PYTHON) bash scripts/install-venv
 
 demo: install
+	bash scripts/install-system-deps demo
 	$(VENV)/bin/mortar demo
 
 test: install
+	bash scripts/install-system-deps test
 	bash scripts/run-tests
 
 lint: install

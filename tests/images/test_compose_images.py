@@ -109,9 +109,11 @@ def test_dockerignore_keeps_secrets_out_of_site_images(site: Path) -> None:
         assert "**/.env" in (ROOT / "base-images" / base / ".dockerignore").read_text().split()
 
 
-def test_base_images_use_the_same_entrypoint_helper() -> None:
-    api = (ROOT / "base-images" / "api" / "site-deps.py").read_text()
-    assert api == (ROOT / "base-images" / "web" / "site-deps.py").read_text()
+def test_base_images_copy_the_one_site_deps_helper() -> None:
+    for base in ("api", "web"):
+        dockerfile = (ROOT / "base-images" / base / "Dockerfile").read_text()
+        assert "COPY --from=common site-deps.py" in dockerfile
+    assert (ROOT / "base-images" / "common" / "site-deps.py").is_file()
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,7 @@ def test_site_deps_checks_the_base_pin(tmp_path: Path, pin: str, rc: int, messag
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(f'[project]\nname = "x"\nversion = "0"\ndependencies = ["{pin}"]\n')
     res = subprocess.run(
-        [sys.executable, str(ROOT / "base-images" / "api" / "site-deps.py"), str(pyproject)],
+        [sys.executable, str(ROOT / "base-images" / "common" / "site-deps.py"), str(pyproject)],
         capture_output=True,
         text=True,
     )
