@@ -137,6 +137,30 @@ def client_for() -> Callable:
 
 
 @pytest.fixture
+def in_tenant() -> Callable:
+    """``with in_tenant(tenant): ...`` runs ORM code in the tenant's schema."""
+    from django_tenants.utils import tenant_context
+
+    return tenant_context
+
+
+@pytest.fixture
+def editor_client(client_for: Callable) -> Callable:
+    """``editor_client(tenant)`` -> a Client sending the tenant admin's API token."""
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import tenant_context
+    from rest_framework.authtoken.models import Token
+
+    def make(tenant):
+        with tenant_context(tenant):
+            user = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+            token, _ = Token.objects.get_or_create(user=user)
+        return client_for(tenant, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    return make
+
+
+@pytest.fixture
 def committed_db(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     """DB access without a wrapping transaction: writes are visible to subprocesses."""
     with django_db_blocker.unblock():

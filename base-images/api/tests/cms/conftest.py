@@ -14,30 +14,6 @@ def _fresh_cache(clear_cache: Callable[[], int]) -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def in_tenant() -> Callable:
-    """``with in_tenant(tenant): ...`` runs ORM code in the tenant's schema."""
-    from django_tenants.utils import tenant_context
-
-    return tenant_context
-
-
-@pytest.fixture
-def editor_client(client_for: Callable) -> Callable:
-    """``editor_client(tenant)`` -> a Client sending the tenant admin's API token."""
-    from django.contrib.auth import get_user_model
-    from django_tenants.utils import tenant_context
-    from rest_framework.authtoken.models import Token
-
-    def make(tenant):
-        with tenant_context(tenant):
-            user = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-            token, _ = Token.objects.get_or_create(user=user)
-        return client_for(tenant, HTTP_AUTHORIZATION=f"Token {token.key}")
-
-    return make
-
-
 def make_page(title: str, slug: str | None = None, **fields):
     from mortar_api.cms.models import Page
 
