@@ -27,6 +27,11 @@ for _model in CONTENT_MODELS:
     )
 
 
+def _page_payload(page: Page) -> dict:
+    """The ``data`` of a page.* webhook event (docs/contracts.md)."""
+    return {"id": page.pk, "path": page.path, "title": page.title or "", "is_home": page.is_home}
+
+
 @receiver(pre_save, sender=Page, dispatch_uid="cms_page_remember_status")
 def _remember_status(sender, instance: Page, **kwargs) -> None:
     instance._old_status = (
@@ -46,15 +51,7 @@ def _page_events(sender, instance: Page, created: bool, **kwargs) -> None:
     from mortar_api.webhooks.dispatch import emit
 
     event = "page.published" if instance.is_published else "page.unpublished"
-    emit(
-        event,
-        {
-            "id": instance.pk,
-            "path": instance.path,
-            "title": instance.title or "",
-            "is_home": instance.is_home,
-        },
-    )
+    emit(event, _page_payload(instance))
 
 
 @receiver(post_delete, sender=Page, dispatch_uid="cms_page_deleted_webhook")
@@ -62,12 +59,4 @@ def _page_deleted(sender, instance: Page, **kwargs) -> None:
     if instance.is_published:  # a published page that vanishes is, to a subscriber, unpublished
         from mortar_api.webhooks.dispatch import emit
 
-        emit(
-            "page.unpublished",
-            {
-                "id": instance.pk,
-                "path": instance.path,
-                "title": instance.title or "",
-                "is_home": instance.is_home,
-            },
-        )
+        emit("page.unpublished", _page_payload(instance))
