@@ -189,3 +189,27 @@ def test_openapi_schema_lists_the_api(tenant_a, client_for) -> None:
         "/api/v1/editor/pages/",
     ]:
         assert path in paths
+
+
+def test_cached_get_costs_two_redis_round_trips(tenant_a, in_tenant, client_for) -> None:
+    """Host lookup + one MGET of generation and entry: the hot path's Redis budget."""
+    import redis
+
+    with in_tenant(tenant_a):
+        published("About")
+    client = client_for(tenant_a)
+    assert client.get("/api/v1/pages/about/")["X-Mortar-Cache"] == "miss"
+    sent: list[bytes] = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return real(self, command, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counting
+    try:
+        resp = client.get("/api/v1/pages/about/")
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = real
+    assert resp["X-Mortar-Cache"] == "hit" and resp.json()["title"] == "About"
+    assert len(sent) == 2, sent

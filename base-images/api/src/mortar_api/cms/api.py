@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from .caching import response_key, response_ttl
+from .caching import cached_response, response_key, store_response
 from .errors import error_body
 from .languages import resolve_language
 from .models import ContactSubmission, Page, Redirect, normalise_path
@@ -70,7 +69,7 @@ class CachedPublicView(PublicAPIView):
             request.query_params.get("lang"), request.headers.get("Accept-Language")
         )
         key = response_key(lang, self.cache_path(request))
-        hit = cache.get(key)
+        gen, hit = cached_response(key)
         if hit is not None:
             status_code, body = hit
             resp = HttpResponse(body, status=status_code, content_type="application/json")
@@ -82,7 +81,7 @@ class CachedPublicView(PublicAPIView):
             status_code, data = self.build(request, **kwargs)
         resp = _json(status_code, data, lang)
         if status_code in (200, 404):
-            cache.set(key, (status_code, resp.content), response_ttl())
+            store_response(key, gen, status_code, resp.content)
         resp["X-Mortar-Cache"] = "miss"
         return resp
 

@@ -1,8 +1,9 @@
 """Public-response cache and its invalidation.
 
-Responses are stored in the Django cache (Redis) under a key holding the tenant's
-*content generation*; any content change sets a new generation, so every cached
-response of that tenant is dropped at once (old keys simply expire). The same change
+Responses are stored in the Django cache (Redis) tagged with the tenant's *content
+generation*; any content change sets a new generation, so every cached response of that
+tenant is stale at once. A lookup reads the generation and the entry in one MGET (one
+Redis round trip) and takes the entry only if its tag is current. The same change
 INCRs ``<MORTAR_REDIS_PREFIX>:gen:<domain>`` for each of the tenant's domains — the
 contract web-base keys its own cache by (docs/contracts.md).
 """
@@ -45,7 +46,22 @@ def generation() -> str:
 
 def response_key(lang: str, path: str) -> str:
     digest = hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()
-    return f"cms:resp:{_schema()}:{generation()}:{lang}:{digest}"
+    return f"cms:resp:{_schema()}:{lang}:{digest}"
+
+
+def cached_response(key: str) -> tuple[str, tuple[int, bytes] | None]:
+    """(current generation, (status, body) if ``key`` holds a response of it, else None)."""
+    got = cache.get_many([_gen_key(), key])
+    gen = got.get(_gen_key()) or generation()
+    entry = got.get(key)
+    if entry is not None and entry[0] == gen:
+        return gen, (entry[1], entry[2])
+    return gen, None
+
+
+def store_response(key: str, gen: str, status_code: int, body: bytes) -> None:
+    """Cache a response built while ``gen`` was current (a later bump makes it stale)."""
+    cache.set(key, (gen, status_code, body), response_ttl())
 
 
 def response_ttl() -> int:
