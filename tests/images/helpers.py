@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
-import redis
+from mortar_infra.manifest import Site
+from mortar_infra.provision import deprovision
 
 from .containers import ROOT
 
@@ -40,25 +40,20 @@ def generate_site(out_dir: Path, slug: str, **answers: str) -> Path:
     return out_dir / slug
 
 
-def read_env(path: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            env[key.strip()] = value.strip()
-    return env
-
-
 def drop_site_objects(slug: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "site_{slug}" WITH (FORCE)')
-        conn.execute(f'DROP ROLE IF EXISTS "site_{slug}"')
-    r = redis.Redis.from_url(REDIS_ADMIN)
-    r.execute_command("ACL", "DELUSER", f"site_{slug}")
-    keys = list(r.scan_iter(match=f"{slug}:*", count=1000))
-    if keys:
-        r.unlink(*keys)
+    """mortar_infra's own deprovision of `slug`, on the test servers whatever os.environ holds."""
+    saved = {k: os.environ.get(k) for k in ("MORTAR_POSTGRES_ADMIN_URL", "MORTAR_REDIS_ADMIN_URL")}
+    os.environ.update(MORTAR_POSTGRES_ADMIN_URL=PG_ADMIN, MORTAR_REDIS_ADMIN_URL=REDIS_ADMIN)
+    try:
+        deprovision(
+            Site(slug=slug, name=slug, domains=[], mortar_version="", api_port=0, web_port=0)
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def mortar(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,9 +17,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from mortar_infra.envfile import read_env
 
 from .containers import BUILD_IMAGES, ROOT, VERSION
-from .helpers import generate_site, read_env
+from .helpers import generate_site
 
 API_SERVICES = {"migrate", "api", "worker", "beat"}
 

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from mortar_infra.envfile import read_env
 
 from .containers import Container, build_images, buildah, image_config
-from .helpers import free_port, generate_site, mortar, ok, read_env
+from .helpers import free_port, generate_site, mortar, ok
 
 pytestmark = pytest.mark.images
 

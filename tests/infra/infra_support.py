@@ -13,9 +13,9 @@ from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import psycopg
 import pytest
-import redis
+from mortar_infra.manifest import Site
+from mortar_infra.provision import deprovision
 
 MORTAR = str(Path(sys.executable).with_name("mortar"))
 PG_ADMIN = (
@@ -157,15 +157,11 @@ def get(port: int, host: str, path: str = "/") -> tuple[int, dict | str]:
 
 
 def drop_site_objects(slug: str) -> None:
-    """Remove whatever a test provisioned for `slug`, even if the test failed midway."""
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "site_{slug}" WITH (FORCE)')
-        conn.execute(f'DROP ROLE IF EXISTS "site_{slug}"')
-    r = redis.Redis.from_url(REDIS_ADMIN)
-    r.execute_command("ACL", "DELUSER", f"site_{slug}")
-    keys = list(r.scan_iter(match=f"{slug}:*", count=1000))
-    if keys:
-        r.unlink(*keys)
+    """Remove whatever a test provisioned for `slug`, even if the test failed midway.
+
+    mortar_infra's own deprovision (the autouse `mortar_env` points it at the test servers).
+    """
+    deprovision(Site(slug=slug, name=slug, domains=[], mortar_version="", api_port=0, web_port=0))
 
 
 @pytest.fixture
