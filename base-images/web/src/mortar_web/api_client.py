@@ -154,39 +154,33 @@ def _check(response: requests.Response) -> Any:
     return _decode(response)
 
 
-def get(visitor: Visitor, path: str, params: dict[str, str] | None = None) -> Any:
-    """GET `path` (starting with /api/v1/) for the visitor's tenant; the decoded JSON."""
+def _call(method: str, visitor: Visitor, path: str, **kwargs: Any) -> Any:
+    """One api request for the visitor's tenant; transport failures become ApiUnavailable."""
     try:
-        response = _session().get(
+        response = _session().request(
+            method,
             settings.MORTAR_API_URL + path,
-            params=params,
             headers=visitor.headers(),
             timeout=_timeout(),
             allow_redirects=False,
+            **kwargs,
         )
     except requests.RequestException as exc:
-        log.warning("api GET %s for %s failed: %s", path, visitor.host, exc)
+        log.warning("api %s %s for %s failed: %s", method, path, visitor.host, exc)
         raise ApiUnavailable(str(exc)) from exc
     return _check(response)
+
+
+def get(visitor: Visitor, path: str, params: dict[str, str] | None = None) -> Any:
+    """GET `path` (starting with /api/v1/) for the visitor's tenant; the decoded JSON."""
+    return _call("GET", visitor, path, params=params)
 
 
 def post(
     visitor: Visitor, path: str, data: dict[str, Any], params: dict[str, str] | None = None
 ) -> Any:
     """POST JSON to `path` for the visitor's tenant (never retried: not idempotent)."""
-    try:
-        response = _session().post(
-            settings.MORTAR_API_URL + path,
-            json=data,
-            params=params,
-            headers=visitor.headers(),
-            timeout=_timeout(),
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
-        log.warning("api POST %s for %s failed: %s", path, visitor.host, exc)
-        raise ApiUnavailable(str(exc)) from exc
-    return _check(response)
+    return _call("POST", visitor, path, json=data, params=params)
 
 
 def health() -> tuple[bool, str]:
