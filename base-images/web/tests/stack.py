@@ -109,31 +109,24 @@ class Stack:
         return env
 
     # --- api side -----------------------------------------------------------------------
-    def manage_api(self, *args: str) -> str:
+    def _run_api(self, argv: list[str], what: str, timeout: int) -> str:
+        """Run a command in the api's environment; its stdout, or RuntimeError with the output."""
         out = subprocess.run(
-            [str(BIN / "mortar-api"), *args],
-            env=self.api_env(),
-            cwd=self.tmp,
-            capture_output=True,
-            text=True,
-            timeout=600,
+            argv, env=self.api_env(), cwd=self.tmp, capture_output=True, text=True, timeout=timeout
         )
         if out.returncode:
-            raise RuntimeError(f"mortar-api {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+            raise RuntimeError(f"{what} failed:\n{out.stdout}\n{out.stderr}")
         return out.stdout
 
-    def api_script(self, command: str, **kwargs: object) -> dict:
-        out = subprocess.run(
-            [sys.executable, str(HERE / "api_script.py"), command, json.dumps(kwargs)],
-            env=self.api_env(),
-            cwd=self.tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
+    def manage_api(self, *args: str) -> str:
+        return self._run_api(
+            [str(BIN / "mortar-api"), *args], f"mortar-api {' '.join(args)}", timeout=600
         )
-        if out.returncode:
-            raise RuntimeError(f"api_script {command} failed:\n{out.stdout}\n{out.stderr}")
-        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def api_script(self, command: str, **kwargs: object) -> dict:
+        argv = [sys.executable, str(HERE / "api_script.py"), command, json.dumps(kwargs)]
+        out = self._run_api(argv, f"api_script {command}", timeout=120)
+        return json.loads(out.strip().splitlines()[-1])
 
     def _gunicorn(self, role: str, app: str, port: int, env: dict[str, str], workers: int) -> None:
         log = open(self.tmp / f"{role}.log", "ab")
