@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.middleware.common import CommonMiddleware
 from django.template.loader import render_to_string
 
 from mortar_web import cache, frame, routing
@@ -15,6 +16,16 @@ from mortar_web.http import private, public
 
 log = logging.getLogger(__name__)
 SITE = "/api/v1/site/"
+_append_slash = CommonMiddleware(lambda request: HttpResponse())
+
+
+def frame_site(visitor: Visitor, language: str) -> dict[str, Any] | None:
+    """The tenant's `/api/v1/site/` through the cache; None for a host the api does not know.
+
+    That 404 is never cached: a tenant added a moment ago gets its frame at once.
+    """
+    site = cache.fetch_many(visitor, language, [(SITE, None)], negative=(False,))[0]
+    return None if cache.missing(site) else site
 
 
 def _language(request: HttpRequest) -> str:
@@ -51,12 +62,15 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 (a URL no route matches): still inside the frame when the api answers."""
+    if _append_slash.should_redirect_with_slash(request):
+        # CommonMiddleware replaces this 404 with a redirect to "<path>/": render nothing
+        return HttpResponseNotFound()
     language = _language(request)
     try:
-        site = cache.fetch(Visitor.from_request(request), language, SITE)
+        site = frame_site(Visitor.from_request(request), language)
     except ApiError:
         site = None
-    return not_found(request, language, None if cache.missing(site) else site)
+    return not_found(request, language, site)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

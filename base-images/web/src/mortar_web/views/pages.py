@@ -19,7 +19,7 @@ from mortar_web import api_client, cache, frame, pagecache, routing
 from mortar_web.api_client import ApiNotFound, Visitor
 from mortar_web.http import private, public
 from mortar_web.views import contact
-from mortar_web.views.errors import SITE, not_found
+from mortar_web.views.errors import SITE, frame_site, not_found
 
 PREVIEW = "__preview"
 HOME = "/api/v1/home/"
@@ -45,9 +45,7 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
 
 
 def _page_not_found(request: HttpRequest, language: str) -> HttpResponse:
-    visitor = Visitor.from_request(request)
-    site = cache.fetch_many(visitor, language, [(SITE, None)], negative=(False,))[0]
-    return not_found(request, language, None if cache.missing(site) else site)
+    return not_found(request, language, frame_site(Visitor.from_request(request), language))
 
 
 def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
@@ -155,8 +153,7 @@ def preview(request: HttpRequest, language: str, token: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     visitor = Visitor.from_request(request)
-    site = cache.fetch_many(visitor, language, [(SITE, None)], negative=(False,))[0]
-    site = None if cache.missing(site) else site
+    site = frame_site(visitor, language)
     try:
         draft = api_client.get(visitor, api_client.api_path("preview", token), {"lang": language})
     except ApiNotFound:
