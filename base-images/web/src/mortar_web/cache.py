@@ -93,9 +93,9 @@ def _cache_get_many(keys: list[str]) -> dict[str, Any]:
         return {}
 
 
-def _cache_set(key: str, value: Any) -> None:
+def _cache_set_many(values: dict[str, Any]) -> None:
     try:
-        cache.set(key, value, settings.MORTAR_WEB_CACHE_TTL)
+        cache.set_many(values, settings.MORTAR_WEB_CACHE_TTL)  # one pipelined round trip
     except redis.RedisError as exc:
         log.warning("cache write failed: %s", exc)
 
@@ -124,26 +124,37 @@ def fetch_many(
     )
     hits = _cache_get_many(keys) if keys else {}
     results: list[Any] = []
-    for i, (path, params) in enumerate(full):
-        if keys and keys[i] in hits:
-            results.append(hits[keys[i]])
-            continue
-        try:
-            value = api_client.get(visitor, path, params)
-        except ApiNotFound:
-            value = NOT_FOUND
-            if not negative[i]:
-                results.append(value)
+    fetched: dict[str, Any] = {}
+    try:
+        for i, (path, params) in enumerate(full):
+            if keys and keys[i] in hits:
+                results.append(hits[keys[i]])
                 continue
-        if keys:
-            _cache_set(keys[i], value)
-        results.append(value)
+            try:
+                value = api_client.get(visitor, path, params)
+            except ApiNotFound:
+                value = NOT_FOUND
+                if not negative[i]:
+                    results.append(value)
+                    continue
+            if keys:
+                fetched[keys[i]] = value
+            results.append(value)
+    finally:  # what came before an ApiUnavailable is kept (the 503 page's frame)
+        if fetched:
+            _cache_set_many(fetched)
     return results
 
 
-def fetch(visitor: Visitor, language: str, path: str, params: dict[str, str] | None = None) -> Any:
+def fetch(
+    visitor: Visitor,
+    language: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    known_generation: int | None = None,
+) -> Any:
     """One cached GET; NOT_FOUND for an api 404."""
-    return fetch_many(visitor, language, [(path, params)])[0]
+    return fetch_many(visitor, language, [(path, params)], known_generation=known_generation)[0]
 
 
 def check() -> tuple[bool, str]:

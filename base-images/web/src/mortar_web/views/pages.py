@@ -71,7 +71,7 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
     if target.path and home_path and target.path == home_path:
         return public(HttpResponsePermanentRedirect(routing.page_url("", language)))
     if cache.missing(content):
-        redirect = _redirect(request, visitor, target)
+        redirect = _redirect(request, visitor, target, cached.generation)
         if redirect is not None:
             return redirect
         response = not_found(request, language, site)
@@ -124,7 +124,7 @@ def _render_page(
 
 
 def _redirect(
-    request: HttpRequest, visitor: Visitor, target: routing.Target
+    request: HttpRequest, visitor: Visitor, target: routing.Target, gen: int | None
 ) -> HttpResponse | None:
     """Ask the api's resolver about the visitor's path (then the language-neutral one)."""
     attempts = [(request.path, None)]
@@ -133,7 +133,13 @@ def _redirect(
             (routing.page_url(target.path, routing.default_language()), target.language)
         )
     for path, relocalise in attempts:
-        found = cache.fetch(visitor, target.language, "/api/v1/redirects/resolve/", {"path": path})
+        found = cache.fetch(
+            visitor,
+            target.language,
+            "/api/v1/redirects/resolve/",
+            {"path": path},
+            known_generation=gen,  # read with the page lookup: no second GET of the counter
+        )
         if cache.missing(found) or not isinstance(found, dict):
             continue
         to = str(found.get("to") or "")
