@@ -21,10 +21,7 @@ case $role in
     # api: GET /health/ on our own port (db, cache, broker). worker/beat/migrate have no
     # port: a running process is their health here (compose/k8s may add `celery inspect ping`).
     if [ "$(cat "$role_file" 2>/dev/null || true)" != api ]; then exit 0; fi
-    exec python -c 'import os, sys, urllib.request as u
-r = u.Request("http://127.0.0.1:%s/health/" % os.environ.get("PORT", "8000"),
-              headers={"Host": os.environ.get("MORTAR_HEALTH_HOST", "localhost")})
-sys.exit(0 if u.urlopen(r, timeout=4).status == 200 else 1)' ;;
+    exec python /usr/local/lib/mortar/healthcheck.py 8000 ;;
   *)
     exec "$role" "$@" ;;
 esac

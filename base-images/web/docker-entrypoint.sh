@@ -2,7 +2,7 @@
 # mortarcms/web-base entrypoint: `<role> [extra args]`; anything that is not a role is exec'd.
 #   web          gunicorn on 0.0.0.0:$PORT (default 3000)
 #   manage       mortar-web <args>
-#   healthcheck  used by the image's HEALTHCHECK: GET /health/ on $PORT
+#   healthcheck  the image's HEALTHCHECK: GET /health/ on $PORT (common/healthcheck.py)
 # Settings come from the environment (DJANGO_SETTINGS_MODULE, MORTAR_API_URL, REDIS_URL, ...).
 set -eu
 role=${1:-web}
@@ -16,10 +16,7 @@ case $role in
   manage)
     exec mortar-web "$@" ;;
   healthcheck)
-    exec python3 -c 'import os, sys, urllib.request as u
-r = u.Request("http://127.0.0.1:%s/health/" % os.environ.get("PORT", "3000"),
-              headers={"Host": os.environ.get("MORTAR_HEALTH_HOST", "localhost")})
-sys.exit(0 if u.urlopen(r, timeout=4).status == 200 else 1)' ;;
+    exec python /usr/local/lib/mortar/healthcheck.py 3000 ;;
   *)
     exec "$role" "$@" ;;
 esac

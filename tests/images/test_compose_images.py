@@ -8,9 +8,12 @@ FROM the base tags `make images` produces; bad input to the build tools fails cl
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
 
@@ -110,11 +113,52 @@ def test_dockerignore_keeps_secrets_out_of_site_images(site: Path) -> None:
         assert "**/.env" in (ROOT / "base-images" / base / ".dockerignore").read_text().split()
 
 
-def test_base_images_copy_the_one_site_deps_helper() -> None:
+def test_base_images_copy_the_one_site_deps_and_healthcheck_helpers() -> None:
     for base in ("api", "web"):
         dockerfile = (ROOT / "base-images" / base / "Dockerfile").read_text()
-        assert "COPY --from=common site-deps.py" in dockerfile
+        assert "COPY --from=common site-deps.py healthcheck.py" in dockerfile
+        entrypoint = (ROOT / "base-images" / base / "docker-entrypoint.sh").read_text()
+        assert "/usr/local/lib/mortar/healthcheck.py" in entrypoint
     assert (ROOT / "base-images" / "common" / "site-deps.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("status", "env", "rc", "message"),
+    [
+        (200, {}, 0, ""),
+        (200, {"MORTAR_HEALTH_HOST": "acme.localhost"}, 0, ""),
+        (503, {}, 1, "unhealthy: HTTP Error 503"),
+    ],
+)
+def test_healthcheck_helper(status: int, env: dict[str, str], rc: int, message: str) -> None:
+    """common/healthcheck.py against a real local HTTP server: status, port and Host header."""
+    seen: list[tuple[str, str]] = []
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers["Host"]))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        res = subprocess.run(
+            [sys.executable, str(ROOT / "base-images" / "common" / "healthcheck.py"), "1"],
+            env={**os.environ, **env, "PORT": str(server.server_address[1])},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.returncode == rc, res.stderr
+    assert message in res.stderr
+    assert seen == [("/health/", env.get("MORTAR_HEALTH_HOST", "localhost"))]
 
 
 @pytest.mark.parametrize(
