@@ -251,3 +251,20 @@ def test_schema_context_changes_bump_web_generation_too(tenant_a) -> None:
     with schema_context("apitest_a"):  # e.g. a management command, no request
         Partner.objects.create(name="Shell")
     assert int(redis_client().get(key) or 0) > before
+
+
+def test_one_after_commit_bump_per_transaction(
+    tenant_a, in_tenant, django_capture_on_commit_callbacks
+) -> None:
+    """Many content saves in one transaction: each bumps at once, one bump after commit."""
+    from django.conf import settings
+    from mortar_api.cms.caching import redis_client
+    from mortar_api.cms.models import Partner
+
+    key = f"{settings.MORTAR_REDIS_PREFIX}:gen:a.apitest.localhost"
+    before = int(redis_client().get(key) or 0)
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for name in ("P1", "P2", "P3"):
+            Partner.objects.create(name=name)
+    assert len(callbacks) == 1
+    assert int(redis_client().get(key) or 0) - before >= 4  # 3 at once + 1 after commit

@@ -129,10 +129,12 @@ def content_changed() -> None:
     """Invalidate now and again after commit.
 
     The first bump hides old content at once; the second closes the window in which a
-    concurrent request could cache pre-commit data under the new generation.
+    concurrent request could cache pre-commit data under the new generation. One
+    after-commit bump per transaction and schema is enough (moving a page re-saves every
+    descendant in one transaction).
     """
     _bump()
-    if transaction.get_connection().in_atomic_block:
+    if transaction.get_connection().in_atomic_block and not _bump_pending(_schema()):
         schema_tenant = getattr(connection, "tenant", None)
 
         def _after() -> None:
@@ -144,4 +146,18 @@ def content_changed() -> None:
             with tenant_context(schema_tenant):
                 _bump()
 
+        _after.bump_schema = _schema()
         transaction.on_commit(_after)
+
+
+def _bump_pending(schema: str) -> bool:
+    """Whether this transaction already holds an after-commit bump of ``schema``.
+
+    Safe to rely on: a pending callback is dropped only with a rollback of a savepoint it
+    was registered in, and any such savepoint still open encloses the current change too
+    (savepoint ids are unique within a transaction).
+    """
+    return any(
+        getattr(func, "bump_schema", None) == schema
+        for _sids, func, _robust in transaction.get_connection().run_on_commit
+    )
