@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+from types import EllipsisType
 from typing import Any
 
 import redis
@@ -105,20 +106,22 @@ def fetch_many(
     language: str,
     calls: list[tuple[str, dict[str, str] | None]],
     negative: tuple[bool, ...] | None = None,
-    known_generation: int | None = None,
+    known_generation: int | EllipsisType | None = ...,
 ) -> list[Any]:
     """GET each (path, params) for the visitor's tenant in `language`, through the cache.
 
     Returns the decoded JSON per call, or NOT_FOUND for an api 404. Hits come in
     one Redis round trip. `negative[i]` says whether a 404 of call i may be
     cached (pages yes; the frame of an unknown host no). ApiUnavailable propagates.
-    `known_generation` saves the Redis GET when the caller already read it.
+    `known_generation` saves the Redis GET when the caller already read it; None
+    there means the caller found Redis down: bypass the cache rather than wait on
+    Redis a second time. `...` (default): read it here.
     """
     negative = negative or (True,) * len(calls)
     full = [(path, {**(params or {}), "lang": language}) for path, params in calls]
     gen = None
     if _enabled():
-        gen = known_generation if known_generation is not None else generation(visitor.host)
+        gen = generation(visitor.host) if known_generation is ... else known_generation
     keys = (
         [cache_key(visitor.host, language, gen, p, q) for p, q in full] if gen is not None else []
     )
@@ -151,7 +154,7 @@ def fetch(
     language: str,
     path: str,
     params: dict[str, str] | None = None,
-    known_generation: int | None = None,
+    known_generation: int | EllipsisType | None = ...,
 ) -> Any:
     """One cached GET; NOT_FOUND for an api 404."""
     return fetch_many(visitor, language, [(path, params)], known_generation=known_generation)[0]

@@ -34,7 +34,7 @@ CACHEABLE = (200, 404)
 
 @dataclass
 class Lookup:
-    generation: int | None  # None: Redis unavailable, do not store either
+    generation: int | None  # None: Redis unavailable (or caching off): bypass it, store nothing
     response: HttpResponse | None  # a hit
 
 
