@@ -1,4 +1,4 @@
-"""Web-base page throughput and latency: cold vs web's Redis cache warm.
+"""Web-base page throughput and latency: cold, rendered from cached api answers, warm.
 
 Starts a real api-base (gunicorn, PostgreSQL database `mortar_webbench`, Redis prefix
 `webbench`) with one tenant and a typical page (frame + hero + 1,000-word body), and
@@ -7,8 +7,11 @@ two web-base gunicorns in front of it (both 2 sync workers, loopback only):
   (a) cold: web's cache disabled (MORTAR_WEB_CACHE_TTL=0) and the api's response cache
       dropped before every request (its generation key deleted), so each page costs
       two api calls that hit PostgreSQL, plus rendering;
-  (b) warm: web's Redis cache filled: one GET of the generation counter, one MGET of
-      the cached api answers, rendering.
+  (b) render: the rendered page dropped from web's page cache before every request (as
+      after a publish): one MGET (generation + page, a miss), one MGET of the cached api
+      answers, rendering, one SET of the page;
+  (c) warm: the whole rendered page from web's Redis: one MGET (generation + page),
+      no api call, no rendering.
 
 Prints req/s and p50/p95/p99 per mode and the warm/cold throughput ratio. Targets on
 the 2-core reference machine: warm p95 < 15 ms, warm >= 5x cold throughput.
@@ -43,9 +46,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def run(url: str, total: int, concurrency: int, before=None) -> tuple[float, list[float]]:
-    """`total` GETs over `concurrency` keep-alive clients; (wall seconds, latencies in ms)."""
+def run(url: str, total: int, concurrency: int, before=None) -> tuple[float, list[float], int]:
+    """`total` GETs over `concurrency` keep-alive clients.
+
+    Returns (wall seconds, latencies in ms, how many answers came from web's page cache).
+    """
     latencies: list[float] = []
+    hits: list[bool] = []
     lock = threading.Lock()
     counter = iter(range(total))
     errors: list[str] = []
@@ -71,6 +78,7 @@ def run(url: str, total: int, concurrency: int, before=None) -> tuple[float, lis
                 errors.append(f"HTTP {response.status}")
             with lock:
                 latencies.append(elapsed)
+                hits.append(response.getheader("X-Mortar-Cache") == "hit")
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -81,15 +89,15 @@ def run(url: str, total: int, concurrency: int, before=None) -> tuple[float, lis
     wall = time.perf_counter() - started
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
-    return wall, latencies
+    return wall, latencies, sum(hits)
 
 
-def report(name: str, wall: float, latencies: list[float]) -> float:
+def report(name: str, wall: float, latencies: list[float], hits: int) -> float:
     rps = len(latencies) / wall
     print(
         f"{name:<6} {len(latencies):>5} req  {rps:8.1f} req/s  "
         f"p50 {statistics.median(latencies):7.2f} ms  p95 {percentile(latencies, 95):7.2f} ms  "
-        f"p99 {percentile(latencies, 99):7.2f} ms"
+        f"p99 {percentile(latencies, 99):7.2f} ms  page-cache hits {hits}"
     )
     return rps
 
@@ -128,8 +136,15 @@ def main() -> None:
         run(cold_url, 20, args.concurrency, drop_api_cache)  # warm up workers, not caches
         cold = report("cold", *run(cold_url, args.requests, args.concurrency, drop_api_cache))
         run(warm_url, 50, args.concurrency)  # fill web's cache, warm up workers
-        wall, latencies = run(warm_url, args.requests, args.concurrency)
-        warm = report("warm", wall, latencies)
+        page_keys = list(client.scan_iter("webbench:cache:web:page:*"))
+
+        def drop_page_cache() -> None:
+            client.delete(*page_keys)
+
+        report("render", *run(warm_url, args.requests, args.concurrency, drop_page_cache))
+        run(warm_url, 20, args.concurrency)  # the page back in web's cache
+        wall, latencies, hits = run(warm_url, args.requests, args.concurrency)
+        warm = report("warm", wall, latencies, hits)
         print(
             f"warm/cold throughput: {warm / cold:.1f}x  (target >= 5x);  "
             f"warm p95 {percentile(latencies, 95):.2f} ms (target < 15 ms)"
