@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+from infra_support import mortar, ok
 from mortar_infra import nginx
 from mortar_infra.compose import init_compose
 from mortar_infra.config import nginx_bin
@@ -116,3 +117,19 @@ def test_compose_init_generates_secrets_once(tmp_path: Path) -> None:
     assert read_env(tmp_path / ".env") == first
     assert not (tmp_path / "nginx" / "sites" / "ita_one.conf").exists()
     assert (tmp_path / ".env").stat().st_mode & 0o077 == 0
+
+
+def test_compose_init_command(tmp_path: Path) -> None:
+    """`mortar infra compose-init --dir` as a user runs it: secrets once, the compose nginx.conf."""
+    target = tmp_path / "shared-infra"
+    out = ok(mortar("infra", "compose-init", "--dir", str(target))).stdout
+    assert "generated POSTGRES_PASSWORD, REDIS_PASSWORD" in out
+    first = read_env(target / ".env")
+    assert (target / "nginx" / "nginx.conf").read_text() == nginx.render_main("compose")
+    again = ok(mortar("infra", "compose-init", "--dir", str(target))).stdout
+    assert "secrets already present, kept" in again
+    assert read_env(target / ".env") == first
+    # A file where the folder should be is a usage error, and nothing is written there.
+    (tmp_path / "afile").write_text("x")
+    res = mortar("infra", "compose-init", "--dir", str(tmp_path / "afile"))
+    assert res.returncode == 2 and (tmp_path / "afile").read_text() == "x", res.stderr
