@@ -40,35 +40,17 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             *extra,
         ]
     if role == "worker":
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            celery_app,
-            "worker",
-            "--loglevel",
-            os.environ.get("CELERY_LOGLEVEL", "info"),
-            "--concurrency",
-            os.environ.get("CELERY_CONCURRENCY", "2"),
-            *extra,
-        ]
+        concurrency = os.environ.get("CELERY_CONCURRENCY", "2")
+        return _celery(celery_app, "worker", "--concurrency", concurrency, *extra)
     if role == "beat":
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            celery_app,
-            "beat",
-            "--loglevel",
-            os.environ.get("CELERY_LOGLEVEL", "info"),
-            "-S",
-            "django_celery_beat.schedulers:DatabaseScheduler",
-            "--pidfile=",
-            *extra,
-        ]
+        scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
+        return _celery(celery_app, "beat", "-S", scheduler, "--pidfile=", *extra)
     raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+
+
+def _celery(app: str, program: str, *args: str) -> list[str]:
+    loglevel = os.environ.get("CELERY_LOGLEVEL", "info")
+    return [sys.executable, "-m", "celery", "-A", app, program, "--loglevel", loglevel, *args]
 
 
 def migrate(extra: Sequence[str] = ()) -> None:
