@@ -109,7 +109,8 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     slug = f"news-{uuid.uuid4().hex[:8]}"
     assert t1.get(f"/{slug}/").status_code == 404  # now cached as "not found" in web's Redis
     assert t1.get(f"/{slug}/").status_code == 404
-    cached = [k.decode() for k in stack.redis().scan_iter(f"webtest:cache:web:*{slug}*")]
+    # the api's 404 itself (not only the rendered page: that key matches *{slug}* too)
+    cached = list(stack.redis().scan_iter(f"webtest:cache:web:*:api:{T1}:en:*pages/{slug}/*"))
     assert cached, "web did not cache the api's answer"
     stack.api_script("publish", schema="t1", slug=slug, title_en="Fresh news", title_ar="أخبار")
     response = t1.get(f"/{slug}/")  # the api bumped webtest:gen:<host>: no waiting for the TTL
@@ -117,6 +118,8 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     assert "X-Mortar-Cache" not in response.headers  # rendered afresh ...
     again = t1.get(f"/{slug}/")
     assert again.headers.get("X-Mortar-Cache") == "hit"  # ... then served from web's Redis
+    assert again.headers["Content-Language"] == "en"
+    assert again.headers["Cache-Control"] == "public, max-age=5"
     assert again.text == response.text
     assert "<h1>Fresh news</h1>" in response.text
     assert "<h1>أخبار</h1>" in t1.get(f"/ar/{slug}/").text
