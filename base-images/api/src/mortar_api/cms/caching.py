@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from mortar_api.settings_helpers import normalise_host
+
 log = logging.getLogger(__name__)
 
 RESPONSE_TTL = 300  # seconds; invalidation does the real work, the TTL only bounds memory
@@ -100,11 +102,11 @@ def tenant_domains() -> list[str]:
             .objects.filter(tenant__schema_name=schema)
             .values_list("domain", flat=True)
         )
-    return [h.lower().split(":")[0] for h in hosts]
+    return list(hosts)  # Domain.save() stores them normalised
 
 
 def gen_key(host: str) -> str:
-    return f"{redis_prefix()}:gen:{host.lower().split(':')[0]}"
+    return f"{redis_prefix()}:gen:{normalise_host(host)}"
 
 
 def bump_response_cache() -> None:
