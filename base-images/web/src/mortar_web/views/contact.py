@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from mortar_web import api_client, cache, routing, ui
 from mortar_web.api_client import ApiThrottled, ApiValidationError, Visitor
 from mortar_web.http import private
+from mortar_web.views.errors import SITE, not_found
+from mortar_web.views.render import render_page
 
 FIELDS = ("name", "email", "subject", "message")
 MAX_FIELD = 20_000  # longer than any sane message; the api enforces its own limits
@@ -17,9 +19,6 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
     """GET shows the form (under the CMS page at the contact path, if published); POST sends it."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    from mortar_web.views.errors import SITE, not_found
-    from mortar_web.views.pages import _render_page
-
     visitor = Visitor.from_request(request)
     path = settings.MORTAR_WEB_CONTACT_PATH
     site, content = cache.fetch_many(
@@ -56,7 +55,7 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
                 HttpResponseRedirect(routing.page_url(path, language) + "?sent=1", status=303)
             )
 
-    response = _render_page(
+    response = render_page(
         request,
         site,
         content,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,13 +12,13 @@ from django.http import (
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
 )
-from django.shortcuts import render
 
-from mortar_web import api_client, cache, frame, pagecache, routing
+from mortar_web import api_client, cache, pagecache, routing
 from mortar_web.api_client import ApiNotFound, Visitor
 from mortar_web.http import private, public
 from mortar_web.views import contact
 from mortar_web.views.errors import SITE, frame_site, not_found
+from mortar_web.views.render import render_page
 
 PREVIEW = "__preview"
 HOME = "/api/v1/home/"
@@ -76,51 +75,10 @@ def page(request: HttpRequest, target: routing.Target) -> HttpResponse:
             return redirect
         response = not_found(request, language, site)
     else:
-        response = public(_render_page(request, site, content, language, target.path))
+        response = public(render_page(request, site, content, language, target.path))
     pagecache.store(request, visitor.host, language, cached.generation, response)
     response["Content-Language"] = language
     return response
-
-
-def _render_page(
-    request: HttpRequest,
-    site: dict[str, Any],
-    content: dict[str, Any],
-    language: str,
-    page_path: str,
-    template: str = "mortar_web/page.html",
-    status: int = 200,
-    extra: dict[str, Any] | None = None,
-) -> HttpResponse:
-    seo = content.get("seo") or {}
-    hero = content.get("hero") or (site.get("hero") if content.get("is_home") else None)
-    if hero and hero.get("button_link"):  # an internal link stays in the page's language
-        hero = {**hero, "button_link": routing.localise(hero["button_link"], language)}
-    context = frame.build(
-        request,
-        site,
-        language,
-        page_path,
-        title=seo.get("title") or content.get("title", ""),
-        description=seo.get("description") or "",
-        image=seo.get("image") or (hero or {}).get("background_image"),
-    )
-    context.update(
-        {
-            "page": content,
-            "hero": hero,
-            "breadcrumbs": [
-                {"title": b.get("title", ""), "href": routing.page_url(b.get("path", ""), language)}
-                for b in content.get("breadcrumbs") or []
-            ],
-            "children": [
-                {"title": c.get("title", ""), "href": routing.page_url(c.get("path", ""), language)}
-                for c in content.get("children") or []
-            ],
-        }
-    )
-    context.update(extra or {})
-    return render(request, template, context, status=status)
 
 
 def _redirect(
@@ -166,7 +124,7 @@ def preview(request: HttpRequest, language: str, token: str) -> HttpResponse:
         return not_found(request, language, site, cacheable=False)
     if site is None:
         return not_found(request, language, None, cacheable=False)
-    response = _render_page(
+    response = render_page(
         request, site, draft, language, str(draft.get("path") or ""), extra={"is_preview": True}
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
