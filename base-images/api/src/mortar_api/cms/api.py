@@ -37,11 +37,21 @@ PAGE_RESPONSES = {200: PageSchema, 404: ErrorSchema}
 _renderer = JSONRenderer()
 
 
-def _json(status_code: int, data: dict, lang: str) -> HttpResponse:
-    resp = HttpResponse(_renderer.render(data), status=status_code, content_type="application/json")
+def _raw_json(status_code: int, body: bytes, lang: str) -> HttpResponse:
+    resp = HttpResponse(body, status=status_code, content_type="application/json")
     resp["Content-Language"] = lang
     resp["Vary"] = "Accept-Language"
     return resp
+
+
+def _json(status_code: int, data: dict, lang: str) -> HttpResponse:
+    return _raw_json(status_code, _renderer.render(data), lang)
+
+
+def _request_language(request) -> str:
+    return resolve_language(
+        request.query_params.get("lang"), request.headers.get("Accept-Language")
+    )
 
 
 class CachedPublicView(PublicAPIView):
@@ -65,16 +75,11 @@ class CachedPublicView(PublicAPIView):
         raise NotImplementedError
 
     def get(self, request, **kwargs) -> HttpResponse:
-        lang = resolve_language(
-            request.query_params.get("lang"), request.headers.get("Accept-Language")
-        )
+        lang = _request_language(request)
         key = response_key(lang, self.cache_path(request))
         gen, hit = cached_response(key)
         if hit is not None:
-            status_code, body = hit
-            resp = HttpResponse(body, status=status_code, content_type="application/json")
-            resp["Content-Language"] = lang
-            resp["Vary"] = "Accept-Language"
+            resp = _raw_json(*hit, lang)
             resp["X-Mortar-Cache"] = "hit"
             return resp
         with translation.override(lang):
@@ -193,9 +198,7 @@ class PreviewView(PublicAPIView):
     """A draft page by signed token; never cached (drafts change constantly)."""
 
     def get(self, request, token: str) -> HttpResponse:
-        lang = resolve_language(
-            request.query_params.get("lang"), request.headers.get("Accept-Language")
-        )
+        lang = _request_language(request)
         page_id = read_token(token)
         page = (
             Page.objects.select_related(*PAGE_RELATED).filter(pk=page_id).first()
@@ -248,9 +251,7 @@ class ContactView(PublicAPIView):
     def post(self, request) -> Response:
         from .tasks import send_contact_email
 
-        lang = resolve_language(
-            request.query_params.get("lang"), request.headers.get("Accept-Language")
-        )
+        lang = _request_language(request)
         serializer = ContactSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         submission = serializer.save(language=lang, ip_address=_client_ip(request))
