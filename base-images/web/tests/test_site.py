@@ -382,3 +382,38 @@ def test_api_outage_gives_a_styled_503_then_recovers(stack, t1: Site) -> None:
     finally:
         stack.start_api()
     assert t1.get("/health/").status_code == 200
+
+
+def test_another_release_does_not_serve_the_previous_releases_pages(stack, t1: Site) -> None:
+    """MORTAR_WEB_RELEASE is part of the page-cache key: a deploy renders afresh."""
+    from stack import free_port
+
+    t1.get("/about/team/")
+    assert t1.get("/about/team/").headers.get("X-Mortar-Cache") == "hit"  # this release's copy
+    port = free_port()
+    stack.start_web(workers=1, port=port, MORTAR_WEB_RELEASE=f"next-{uuid.uuid4().hex[:6]}")
+    try:
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        first = site.get("/about/team/")
+        assert first.status_code == 200 and "X-Mortar-Cache" not in first.headers
+        assert site.get("/about/team/").headers.get("X-Mortar-Cache") == "hit"
+    finally:
+        stack.stop(f"web-{port}")
+
+
+def test_cache_ttl_zero_turns_web_caching_off(stack) -> None:
+    from stack import free_port
+
+    port = free_port()
+    stack.start_web(workers=1, port=port, MORTAR_WEB_CACHE_TTL="0")
+    try:
+        site = Site(stack, T1)
+        site.base = f"http://127.0.0.1:{port}"
+        slug = f"uncached-{uuid.uuid4().hex[:8]}"
+        assert [site.get(f"/{slug}/").status_code for _ in range(2)] == [404, 404]
+        assert not list(stack.redis().scan_iter(f"webtest:cache:web:*{slug}*"))
+        pages = [site.get("/about/") for _ in range(2)]
+        assert all(p.status_code == 200 and "X-Mortar-Cache" not in p.headers for p in pages)
+    finally:
+        stack.stop(f"web-{port}")
