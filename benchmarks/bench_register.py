@@ -74,13 +74,8 @@ def main() -> None:
         subprocess.run([MORTAR, "infra", "up"], check=True, capture_output=True)
         target = write_site(sites_root, "bench_target")
         for n_other in (0, args.sites):
-            for i in range(n_other):
-                other = (
-                    write_site(sites_root, f"bench_other_{i}")
-                    if not (sites_root / f"bench_other_{i}").exists()
-                    else sites_root / f"bench_other_{i}"
-                )
-                nginx.register(load_site(other))
+            for i in range(n_other):  # only the second round registers others
+                nginx.register(load_site(write_site(sites_root, f"bench_other_{i}")))
             cli, inproc = [], []
             for _ in range(args.runs):
                 t0 = time.perf_counter()
