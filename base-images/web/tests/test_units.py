@@ -153,3 +153,9 @@ def test_api_answers_map_to_clear_errors():
     ):
         with pytest.raises(api_client.ApiUnavailable):
             check(_response(status, body, headers))
+
+
+def test_a_missing_or_garbled_generation_counter_reads_as_zero():
+    assert cache.parse_generation(b"7") == 7
+    assert cache.parse_generation(None) == 0
+    assert cache.parse_generation(b"not-a-number") == 0

@@ -59,6 +59,14 @@ def generation_key(host: str) -> str:
     return f"{settings.MORTAR_REDIS_PREFIX}:gen:{host}"
 
 
+def parse_generation(value: bytes | None) -> int:
+    """The raw counter as read from Redis: 0 before the first change (or if garbled)."""
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
 def generation(host: str) -> int | None:
     """The tenant's content generation (0 before the first change); None if Redis is down."""
     try:
@@ -66,10 +74,7 @@ def generation(host: str) -> int | None:
     except redis.RedisError as exc:
         log.warning("reading %s failed: %s", generation_key(host), exc)
         return None
-    try:
-        return int(value) if value is not None else 0
-    except ValueError:
-        return 0
+    return parse_generation(value)
 
 
 def cache_key(host: str, language: str, gen: int, path: str, params: dict[str, str] | None) -> str:

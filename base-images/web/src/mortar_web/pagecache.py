@@ -26,7 +26,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 import mortar_web
-from mortar_web.cache import generation_key, raw_redis
+from mortar_web.cache import generation_key, parse_generation, raw_redis
 
 log = logging.getLogger(__name__)
 CACHEABLE = (200, 404)
@@ -75,10 +75,7 @@ def lookup(request: HttpRequest, host: str, language: str) -> Lookup:
     except redis.RedisError as exc:
         log.warning("page cache read failed: %s", exc)
         return Lookup(None, None)
-    try:
-        gen = int(gen_raw) if gen_raw is not None else 0
-    except ValueError:
-        gen = 0
+    gen = parse_generation(gen_raw)
     if entry:
         stored_gen, _, rest = entry.partition(b"|")
         status, _, body = rest.partition(b"|")
