@@ -213,3 +213,16 @@ def test_cached_get_costs_two_redis_round_trips(tenant_a, in_tenant, client_for)
         redis.connection.AbstractConnection.send_packed_command = real
     assert resp["X-Mortar-Cache"] == "hit" and resp.json()["title"] == "About"
     assert len(sent) == 2, sent
+
+
+def test_public_api_survives_a_cache_outage(tenant_a, in_tenant, client_for, settings) -> None:
+    """Redis down: the page is built from the database (uncached), never a 500."""
+    with in_tenant(tenant_a):
+        published("About")
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    for _ in range(2):
+        resp = client_for(tenant_a).get("/api/v1/pages/about/")
+        assert resp.status_code == 200 and resp.json()["title"] == "About"
+        assert resp["X-Mortar-Cache"] == "miss"

@@ -51,19 +51,31 @@ def response_key(lang: str, path: str) -> str:
     return f"cms:resp:{_schema()}:{lang}:{digest}"
 
 
-def cached_response(key: str) -> tuple[str, tuple[int, bytes] | None]:
-    """(current generation, (status, body) if ``key`` holds a response of it, else None)."""
-    got = cache.get_many([_gen_key(), key])
-    gen = got.get(_gen_key()) or generation()
+def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
+    """(current generation, (status, body) if ``key`` holds a response of it, else None).
+
+    Redis down: (None, None) - the response is built from the database, not a 500.
+    """
+    try:
+        got = cache.get_many([_gen_key(), key])
+        gen = got.get(_gen_key()) or generation()
+    except redis.RedisError:
+        log.warning("public response cache unavailable", exc_info=True)
+        return None, None
     entry = got.get(key)
     if entry is not None and entry[0] == gen:
         return gen, (entry[1], entry[2])
     return gen, None
 
 
-def store_response(key: str, gen: str, status_code: int, body: bytes) -> None:
+def store_response(key: str, gen: str | None, status_code: int, body: bytes) -> None:
     """Cache a response built while ``gen`` was current (a later bump makes it stale)."""
-    cache.set(key, (gen, status_code, body), response_ttl())
+    if gen is None:  # the cache was unavailable when the request started
+        return
+    try:
+        cache.set(key, (gen, status_code, body), response_ttl())
+    except redis.RedisError:
+        log.warning("public response cache unavailable", exc_info=True)
 
 
 def response_ttl() -> int:
