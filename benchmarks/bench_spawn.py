@@ -93,7 +93,10 @@ def main() -> None:
             site_dir = home / "s" / slug
             sites.append((slug, site_dir))
             run(env, str(BIN / "mortar"), "site", "up", str(site_dir))
+            deadline = time.monotonic() + 120  # `site up` waited for health already
             while status_via_nginx(port, domain) not in (200, 404):
+                if time.monotonic() > deadline:
+                    sys.exit(f"{domain} never answered through nginx on port {port}")
                 time.sleep(0.1)
             # the home page of an empty tenant is web's 404 page; /api/v1/site/ must be 200
             req = urllib.request.Request(
