@@ -16,6 +16,7 @@ from mortar_web.http import private, public
 
 log = logging.getLogger(__name__)
 SITE = "/api/v1/site/"
+_COMMON = "django.middleware.common.CommonMiddleware"
 _append_slash = CommonMiddleware(lambda request: HttpResponse())
 
 
@@ -62,7 +63,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 (a URL no route matches): still inside the frame when the api answers."""
-    if _append_slash.should_redirect_with_slash(request):
+    if _COMMON in settings.MIDDLEWARE and _append_slash.should_redirect_with_slash(request):
         # CommonMiddleware replaces this 404 with a redirect to "<path>/": render nothing
         return HttpResponseNotFound()
     language = _language(request)
