@@ -328,7 +328,14 @@ def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
         assert first.status_code == 404 and "X-Mortar-Cache" not in first.headers
         again = site.get(fresh)
         assert again.status_code == 404 and again.headers.get("X-Mortar-Cache") == "hit"
+        # a cached 404 lives briefly (random URLs must not fill Redis); a page the full TTL
+        (not_found,) = admin.keys(f"webtest:cache:web:page:*:{fresh}")
+        assert 0 < admin.ttl(not_found) <= 10
+        for key in admin.keys("webtest:cache:web:page:*:/about/team/"):
+            admin.delete(key)
         assert site.get("/about/team/").status_code == 200
+        (page_key,) = admin.keys("webtest:cache:web:page:*:/about/team/")
+        assert admin.ttl(page_key) > 10
         assert site.get("/health/").json() == {
             "status": "ok",
             "checks": {"cache": "ok", "api": "ok"},

@@ -30,6 +30,9 @@ from mortar_web.cache import generation_key, parse_generation, raw_redis
 
 log = logging.getLogger(__name__)
 CACHEABLE = (200, 404)
+# 404 pages are cached only briefly: a crawler asking for random URLs would otherwise
+# fill the site's Redis with ~8 KiB pages for the whole TTL.
+NOT_FOUND_TTL = 10
 
 
 @dataclass
@@ -39,11 +42,13 @@ class Lookup:
 
 
 @functools.cache
+@functools.cache
 def render_id() -> str:
     """What else a rendered page depends on: code version, template/static sources, release.
 
     A deploy with other templates or assets (or another MORTAR_WEB_RELEASE) reads other
-    keys, so pages rendered by the previous release are not served after it.
+    keys, so pages rendered by the previous release are not served after it. Computed
+    once per process (it reads and hashes the static manifest): a deploy restarts web.
     """
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     parts = [
@@ -93,6 +98,9 @@ def store(
         return
     value = f"{gen}|{response.status_code}|".encode() + response.content
     try:
-        raw_redis().set(page_key(request, host, language), value, ex=settings.MORTAR_WEB_CACHE_TTL)
+        ttl = settings.MORTAR_WEB_CACHE_TTL
+        if response.status_code == 404:
+            ttl = min(ttl, NOT_FOUND_TTL)
+        raw_redis().set(page_key(request, host, language), value, ex=ttl)
     except redis.RedisError as exc:
         log.warning("page cache write failed: %s", exc)
