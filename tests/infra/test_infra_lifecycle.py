@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,9 @@ import psycopg
 import pytest
 import redis
 from infra_support import PG_ADMIN, REDIS_ADMIN, mortar, ok, write_site
+from mortar_infra.config import DEFAULT_POSTGRES_ADMIN_URL, DEFAULT_REDIS_ADMIN_URL
 from mortar_infra.envfile import read_env
+from mortar_infra.native import _pg_ok, _redis_ok
 
 
 @pytest.fixture
@@ -96,6 +99,10 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
     assert not json.loads(mortar("infra", "status", "--json").stdout)["healthy"]
 
 
+@pytest.mark.skipif(
+    not (_pg_ok(DEFAULT_POSTGRES_ADMIN_URL)[0] and _redis_ok(DEFAULT_REDIS_ADMIN_URL)[0]),
+    reason="this machine has no PostgreSQL/Redis of its own on loopback (a fresh machine)",
+)
 def test_without_admin_urls_the_machines_loopback_servers_are_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -112,15 +119,49 @@ def test_without_admin_urls_the_machines_loopback_servers_are_used(
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the postgres-user fallback only applies to root")
-def test_private_postgres_home_unreachable_by_postgres_user(
+def test_root_private_postgres_lives_outside_a_home_postgres_cannot_reach(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path / "locked"
-    home.mkdir(mode=0o700)
+    """Root's default home (~/.mortar under a 0700 ~) works without setting anything: the
+    cluster goes to /var/lib/mortar/postgres-<hash>, linked from the home, and survives
+    down/up."""
+    from mortar_infra.native import PG_FALLBACK_ROOT
+
     tmp_path.chmod(0o700)
-    monkeypatch.setenv("MORTAR_HOME", str(home / "inner"))
+    home = tmp_path / "root-home" / ".mortar"
+    monkeypatch.setenv("MORTAR_HOME", str(home))
+    monkeypatch.delenv("MORTAR_POSTGRES_ADMIN_URL")
+    monkeypatch.delenv("MORTAR_POSTGRES_DIR", raising=False)
+    try:
+        ok(mortar("infra", "up", "--private"))
+        link = home / "postgres"
+        base = link.resolve()
+        assert link.is_symlink() and base.parent == PG_FALLBACK_ROOT
+        assert base.stat().st_uid == pwd.getpwnam("postgres").pw_uid
+        url = json.loads((home / "infra.json").read_text())["postgres"]["url"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (x int)")
+        ok(mortar("infra", "down"))
+        ok(mortar("infra", "up"))
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    finally:
+        mortar("infra", "down")
+        if (home / "postgres").is_symlink():
+            shutil.rmtree((home / "postgres").resolve(), ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the postgres-user check only applies to root")
+def test_private_postgres_dir_unreachable_by_postgres_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o700)
+    tmp_path.chmod(0o700)
+    monkeypatch.setenv("MORTAR_POSTGRES_DIR", str(locked / "pg"))
     monkeypatch.delenv("MORTAR_POSTGRES_ADMIN_URL")
     res = mortar("infra", "up", "--private")
     assert res.returncode == 1
     assert res.stderr.startswith("error: private PostgreSQL runs as user postgres")
+    assert "MORTAR_POSTGRES_DIR" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
