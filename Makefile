@@ -1,5 +1,7 @@
 # Mortar kit — the two README commands are `make demo` and `make test`.
-# Both create or refresh .venv/ (the kit's venv) first; `make install` does only that.
+# Both install the system packages a bare Debian/Ubuntu machine lacks
+# (scripts/install-system-deps), then create or refresh .venv/ (the kit's venv); `make install`
+# does only the venv.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,11 +9,13 @@ STAMP := $(VENV)/.mortar-installed
 PKG_DEFS := VERSION requirements-dev.txt shared-infra/pyproject.toml \
             base-images/api/pyproject.toml base-images/web/pyproject.toml
 
-.PHONY: install demo test lint format images test-images clean help
+.PHONY: install demo test test-python test-fresh lint format images test-images clean help
 
 help:
 	@echo "make demo         shared stack up, demo site spawned and served (the main job)"
 	@echo "make test         the whole test suite (lint + every tier)"
+	@echo "make test-python PYTHON=python3.13   api + web tiers on another Python (.venv-3.13)"
+	@echo "make test-fresh   make demo + make test in a clean Debian root (scripts/check-fresh-machine)"
 	@echo "make install      create/refresh .venv with the kit installed"
 	@echo "make lint         ruff check + ruff format --check"
 	@echo "make images       build mortarcms/api-base and web-base images"
@@ -22,13 +26,27 @@ install: $(STAMP)
 $(STAMP): $(PKG_DEFS)
 	PYTHON=$(PYTHON) bash scripts/install-venv
 
-demo: install
-	bash scripts/install-system-deps demo
+# System packages first: a bare machine has no python3-venv to make the venv with.
+demo:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps demo
+	$(MAKE) --no-print-directory install
 	$(VENV)/bin/mortar demo
 
-test: install
-	bash scripts/install-system-deps test
+test:
+	PYTHON=$(PYTHON) bash scripts/install-system-deps test
+	$(MAKE) --no-print-directory install
 	bash scripts/run-tests
+
+# The api and web tiers on another supported Python, in its own venv (.venv-<major.minor>).
+test-python:
+	@ver=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+	  || { echo "error: $(PYTHON) does not run (make test-python PYTHON=python3.13)" >&2; exit 1; }; \
+	MORTAR_VENV=.venv-$$ver PYTHON=$(PYTHON) bash scripts/install-venv \
+	  && MORTAR_VENV=.venv-$$ver bash scripts/run-tests api web
+
+# make demo, then make test, from a fresh clone in a clean Debian bookworm root (own network).
+test-fresh:
+	bash scripts/check-fresh-machine
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -45,4 +63,4 @@ test-images: install
 	bash scripts/run-tests images
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .venv-*/ .pytest_cache .ruff_cache test-artifacts
