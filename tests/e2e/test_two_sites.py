@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 
@@ -16,6 +17,12 @@ def get(stack, host: str, path: str, **kw) -> requests.Response:
     return requests.get(
         f"http://127.0.0.1:{stack.port}{path}", headers={"Host": host}, timeout=15, **kw
     )
+
+
+def pg_server() -> str:
+    """The superuser URL minus its database (the admin URL scripts/run-tests exports)."""
+    url = os.environ.get("MORTAR_POSTGRES_ADMIN_URL") or "postgres://postgres@127.0.0.1:5432/x"
+    return url.rsplit("/", 1)[0]
 
 
 def wait_for(predicate, timeout: float, step: float = 1.0):
@@ -206,7 +213,7 @@ def test_generated_sites_own_suites_pass(stack, sites, tag):
     def suite(run):
         return stack.site_python(
             run, "-m", "pytest", "-q", "--create-db",
-            env={"TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{run.slug}_t"},
+            env={"TEST_DATABASE_URL": f"{pg_server()}/{run.slug}_t"},
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -33,7 +34,8 @@ def _pg(url: str, dbname: str | None = None) -> psycopg.Connection:
 def test_env_written_with_own_credentials(two_sites: tuple[dict, dict]) -> None:
     a, b = two_sites
     assert a["DATABASE_URL"].startswith("postgres://site_itb_alpha:")
-    assert a["DATABASE_URL"].endswith("@127.0.0.1:5432/site_itb_alpha")
+    admin = urlsplit(PG_ADMIN)  # the site's URL names the admin URL's server
+    assert a["DATABASE_URL"].endswith(f"@{admin.hostname}:{admin.port or 5432}/site_itb_alpha")
     assert a["REDIS_URL"].startswith("redis://site_itb_alpha:")
     assert a["MORTAR_REDIS_PREFIX"] == "itb_alpha"
     assert a["DATABASE_URL"].split("@")[0] != b["DATABASE_URL"].split("@")[0].replace(

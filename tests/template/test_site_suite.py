@@ -15,14 +15,19 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 
 SUITES = ["unicode", "s3"]
+# The servers scripts/run-tests exports (the machine's on loopback, or the kit's private ones).
+PG_SERVER = (
+    os.environ.get("MORTAR_POSTGRES_ADMIN_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+).rsplit("/", 1)[0]
+REDIS_URL = os.environ.get("MORTAR_REDIS_ADMIN_URL") or "redis://127.0.0.1:6379/0"
 
 
 def _run_suite(site, tag: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         # pytest-django creates and drops test_<this name>
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{tag}",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "DATABASE_URL": f"{PG_SERVER}/{tag}",
+        "REDIS_URL": REDIS_URL,
         "MORTAR_REDIS_PREFIX": tag,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -43,7 +48,7 @@ def test_generated_sites_own_tests_pass(sites):
             futures = {n: pool.submit(_run_suite, sites[n].site, tags[n]) for n in SUITES}
             results = {n: f.result() for n, f in futures.items()}
     finally:
-        r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        r = redis.Redis.from_url(REDIS_URL)
         for tag in tags.values():
             keys = list(r.scan_iter(match=f"{tag}:*"))
             if keys:

@@ -19,14 +19,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 import requests
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-PG = "postgres://postgres@127.0.0.1:5432"
+# The superuser URL minus its database: the admin URL scripts/run-tests exports (the machine's
+# server on loopback, or the kit's private one on a machine that has none).
+PG = (
+    os.environ.get("MORTAR_POSTGRES_ADMIN_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+).rsplit("/", 1)[0]
 REDIS_URL = os.environ.get("MORTAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_netloc() -> str:
+    """host:port of the test Redis (for URLs with another user)."""
+    parts = urlsplit(REDIS_URL)
+    return f"{parts.hostname or '127.0.0.1'}:{parts.port or 6379}"
 
 
 def free_port() -> int:

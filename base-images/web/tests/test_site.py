@@ -311,7 +311,7 @@ def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
     """Every key web touches is inside the prefix: under the site's real ACL user
     (the rules `mortar site provision` sets) a NOPERM would mean no cache hit."""
     from mortar_infra.provision import redis_acl_rules
-    from stack import free_port
+    from stack import free_port, redis_netloc
 
     user, password = f"webtest_acl_{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
     admin = stack.redis()
@@ -319,7 +319,7 @@ def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
     port = free_port()
     try:
         stack.start_web(
-            workers=1, port=port, REDIS_URL=f"redis://{user}:{password}@127.0.0.1:6379/0"
+            workers=1, port=port, REDIS_URL=f"redis://{user}:{password}@{redis_netloc()}/0"
         )
         site = Site(stack, T1)
         site.base = f"http://127.0.0.1:{port}"

@@ -72,7 +72,8 @@ def test_worker_under_the_sites_redis_acl(committed_db, tmp_path):
     user, password = f"{prefix}_acl_{uuid.uuid4().hex[:6]}", secrets.token_hex(16)
     admin = admin_redis()
     admin.execute_command("ACL", "SETUSER", user, *redis_acl_rules(prefix, password))
-    acl_url = f"redis://{user}:{password}@127.0.0.1:6379/0"
+    server = redis.Redis.from_url(settings.REDIS_URL).connection_pool.connection_kwargs
+    acl_url = f"redis://{user}:{password}@{server['host']}:{server['port']}/0"
     queue = f"acl-{uuid.uuid4().hex[:6]}"
     worker = start_worker(
         tmp_path, subprocess_env(MORTAR_TEST_REDIS_URL=acl_url), name="acl", queues=queue
