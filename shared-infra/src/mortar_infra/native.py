@@ -323,20 +323,22 @@ def _choose(
     default_url: str,
     probe: Callable[[str], tuple[bool, str]],
     private: bool,
-    prev_mode: str | None,
+    prev: dict[str, Any],
 ) -> str | None:
     """The external URL to use, or None for a private server.
 
-    Order: the env var; a private server this home already has; the machine's
-    loopback server if it answers (unless `private`); else private.
+    Order: the env var (unless it names this home's own private server, as the exports of
+    `python -m mortar_infra.servers` do); a private server this home already has; the
+    machine's loopback server if it answers (unless `private`); else private.
     """
     url = os.environ.get(env_var)
-    if url:
+    own = prev.get("mode") == "private"
+    if url and not (own and url == prev.get("url")):
         ok, detail = probe(url)
         if not ok:
             raise MortarError(f"{env_var} does not answer: {detail}")
         return url
-    if prev_mode == "private" or private:
+    if own or private:
         return None
     return default_url if probe(default_url)[0] else None
 
@@ -355,7 +357,7 @@ def servers_up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
         DEFAULT_POSTGRES_ADMIN_URL,
         _pg_ok,
         private,
-        pg_prev.get("mode"),
+        pg_prev,
     )
     if ext:
         state["postgres"] = {"mode": "external", "url": ext, "started": False}
@@ -365,9 +367,7 @@ def servers_up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
         write_json(infra_state_file(), state)  # recorded before Redis can fail
 
     r_prev = state.get("redis", {})
-    ext = _choose(
-        "MORTAR_REDIS_ADMIN_URL", DEFAULT_REDIS_ADMIN_URL, _redis_ok, private, r_prev.get("mode")
-    )
+    ext = _choose("MORTAR_REDIS_ADMIN_URL", DEFAULT_REDIS_ADMIN_URL, _redis_ok, private, r_prev)
     if ext:
         state["redis"] = {"mode": "external", "url": ext, "started": False}
         say(f"==> Redis: using {ext}")
