@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 
+from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
@@ -64,6 +65,8 @@ TENANT_APPS = [
     "mortar_api.cms",
     "mortar_api.media",
     "mortar_api.webhooks",
+    "mortar_api.accounts",  # before axes: its tenant-aware axes_reset wins
+    "axes",  # login attempts and lockouts, per tenant
 ]
 INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
 
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
 ]
 
 ROOT_URLCONF = "mortar_api.urls"
@@ -230,6 +234,29 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = csrf_trusted_origins(MORTAR_DOMAINS, MORTAR_HTTPS) + env.list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", default=[]
 )
+
+# --- login lockout (django-axes; its tables are per tenant, see TENANT_APPS) -----------------
+# Failed admin and token logins are counted per username and client address; after
+# MORTAR_LOGIN_FAILURE_LIMIT failures the key is refused for MORTAR_LOGIN_COOLOFF_MINUTES
+# (each refused attempt restarts it). Reset: `mortar-api axes_reset` (docs/api-base.md).
+AUTHENTICATION_BACKENDS = [
+    "mortar_api.accounts.backends.LockoutBackend",  # first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = login_conf.failure_limit(env.int("MORTAR_LOGIN_FAILURE_LIMIT", default=5))
+AXES_COOLOFF_TIME = login_conf.cooloff(env.int("MORTAR_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = login_conf.parse_lockout_parameters(
+    env("MORTAR_LOGIN_LOCKOUT", default="username+ip_address")
+)
+# The address DRF's throttles use (REST_FRAMEWORK["NUM_PROXIES"]), not a spoofable header.
+AXES_CLIENT_IP_CALLABLE = "mortar_api.accounts.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "mortar_api.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, listed in the admin
+# Failure and login logs older than this are pruned nightly (accounts.tasks).
+MORTAR_LOGIN_LOG_DAYS = env.int("MORTAR_LOGIN_LOG_DAYS", default=90)
+AXES_VERBOSE = False  # no start-up banner in every command's output
 
 # --- DRF and OpenAPI --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -37,6 +37,7 @@ urlpatterns = [
     path("preview/<str:token>/", api.PreviewView.as_view(), name="preview"),
     path("editor/settings/", settings_view, name="editor-settings"),
     path("editor/", include(router.urls)),
+    path("", include("mortar_api.accounts.urls")),  # auth/token/
     # Anything else under /api/v1/ is a JSON 404 whatever the root URLconf's handler404 is.
     re_path(r"^", api.NotFoundView.as_view(), name="not-found"),
 ]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "mortar_api.accounts"
+    # Not "accounts": a site may well have an app of that name.
+    label = "mortar_accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from mortar_api.tenancy.periodic import register
+
+        register(
+            "accounts: prune login logs",
+            "mortar_api.accounts.tasks.prune_login_logs",
+            crontab={"minute": "45", "hour": "3"},
+            per_tenant=True,
+        )
