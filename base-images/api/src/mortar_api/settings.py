@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 
 from mortar_api.accounts import conf as login_conf
+from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
@@ -57,6 +58,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "mortar_api.adminsite",  # before the admin: its admin/base_site.html wins
     "django.contrib.admin",
     "django.contrib.sessions",
     "django.contrib.messages",

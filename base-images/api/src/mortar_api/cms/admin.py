@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from modeltranslation.admin import TranslationAdmin
+
+from mortar_api.adminsite.languages import SiteTranslationAdmin
 
 from .models import (
     ContactSubmission,
@@ -26,7 +27,7 @@ from .revisions import restore_revision
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(TranslationAdmin):
+class SiteSettingsAdmin(SiteTranslationAdmin):
     list_display = ["__str__", "contact_email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -37,7 +38,7 @@ class SiteSettingsAdmin(TranslationAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(TranslationAdmin):
+class PageAdmin(SiteTranslationAdmin):
     list_display = [
         "title",
         "path",
@@ -138,14 +139,14 @@ class PageAdmin(TranslationAdmin):
 
 
 @admin.register(Hero)
-class HeroAdmin(TranslationAdmin):
+class HeroAdmin(SiteTranslationAdmin):
     list_display = ["name", "title", "button_label", "updated_at"]
     search_fields = ["name", "title", "description"]
     ordering = ["name"]
 
 
 @admin.register(MenuItem)
-class MenuItemAdmin(TranslationAdmin):
+class MenuItemAdmin(SiteTranslationAdmin):
     list_display = ["label", "location", "parent", "page", "url", "order"]
     list_filter = ["location"]
     list_editable = ["order"]
@@ -163,7 +164,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(FooterLink)
-class FooterLinkAdmin(TranslationAdmin):
+class FooterLinkAdmin(SiteTranslationAdmin):
     list_display = ["key", "label", "route", "is_external", "order"]
     list_filter = ["is_external"]
     list_editable = ["order"]

@@ -70,6 +70,7 @@ class Hero(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name_plural = "heroes"
 
     def __str__(self) -> str:
         return self.name

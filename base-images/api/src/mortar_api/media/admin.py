@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html
-from modeltranslation.admin import TranslationAdmin
+
+from mortar_api.adminsite.languages import SiteTranslationAdmin
 
 from .models import MediaAsset
 
 
 @admin.register(MediaAsset)
-class MediaAssetAdmin(TranslationAdmin):
+class MediaAssetAdmin(SiteTranslationAdmin):
     list_display = ["thumb", "__str__", "mime_type", "width", "height", "size", "created_at"]
     list_filter = ["mime_type"]
     search_fields = ["title", "alt", "file"]
