@@ -13,7 +13,6 @@ from pathlib import Path
 import environ
 
 from mortar_api.accounts import conf as login_conf
-from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
