@@ -53,6 +53,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "drf_spectacular",
+    "django_filters",  # editor list filters (templates for the browsable API in DEBUG)
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -261,7 +262,8 @@ AXES_VERBOSE = False  # no start-up banner in every command's output
 
 # --- DRF and OpenAPI --------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Error responses, strict request bodies: see mortar_api.cms.openapi.
+    "DEFAULT_SCHEMA_CLASS": "mortar_api.cms.openapi.MortarAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -281,6 +283,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public content API and editor API of a Mortar site (per tenant domain).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request components: they carry minLength, binary uploads and
+    # additionalProperties: false, which would be wrong on the response shapes.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mortar_api.cms.openapi.postprocess",
+    ],
 }
 
 # --- logging: one JSON object per line on stdout ----------------------------------------------

@@ -105,14 +105,15 @@ def test_menu_change_invalidates_site(tenant_a, in_tenant, editor_client, client
     assert [i["label"] for i in public.get("/api/v1/site/").json()["menus"]["header"]] == ["About"]
 
 
-def test_validation_errors_are_400_with_fields(tenant_a, in_tenant, editor_client) -> None:
+def test_validation_errors_400_409_422_with_fields(tenant_a, in_tenant, editor_client) -> None:
+    """400: does not match the document; 409: a duplicate; 422: a content rule."""
     with in_tenant(tenant_a):
         make_page("Taken", slug="taken")
     editor = editor_client(tenant_a)
     dup = editor.post(
         "/api/v1/editor/pages/", {"title_en": "X", "slug": "taken"}, content_type="application/json"
     )
-    assert dup.status_code == 400 and dup.json()["errors"]
+    assert dup.status_code == 409 and dup.json()["errors"]
     untitled = editor.post(
         "/api/v1/editor/pages/", {"slug": "untitled"}, content_type="application/json"
     )
@@ -120,7 +121,12 @@ def test_validation_errors_are_400_with_fields(tenant_a, in_tenant, editor_clien
     menu = editor.post(
         "/api/v1/editor/menu-items/", {"label_en": "Nowhere"}, content_type="application/json"
     )
-    assert menu.status_code == 400 and menu.json()["errors"]["non_field_errors"]
+    assert menu.status_code == 422 and menu.json()["errors"]["non_field_errors"]
+    # both kinds in one request: the shape error decides (400), every error is listed
+    mixed = editor.post(
+        "/api/v1/editor/pages/", {"title_en": 5, "slug": "taken"}, content_type="application/json"
+    )
+    assert mixed.status_code == 400 and "title_en" in mixed.json()["errors"]
     settings = editor.patch(
         "/api/v1/editor/settings/", {"social_links": [{"net": 1}]}, content_type="application/json"
     )
@@ -201,13 +207,13 @@ def test_redirect_paths_normalised_before_uniqueness(tenant_a, editor_client) ->
     first = post("old")
     assert first.status_code == 201 and first.json()["old_path"] == "/old/"
     dup = post("/old/")
-    assert dup.status_code == 400 and "old_path" in dup.json()["errors"]
+    assert dup.status_code == 409 and "old_path" in dup.json()["errors"]
     loop = editor.post(
         "/api/v1/editor/redirects/",
         {"old_path": "/x", "new_path": "/x/"},
         content_type="application/json",
     )
-    assert loop.status_code == 400 and "new_path" in loop.json()["errors"]
+    assert loop.status_code == 422 and "new_path" in loop.json()["errors"]
 
 
 def test_page_cycle_and_schedule_validation(tenant_a, in_tenant, editor_client) -> None:
@@ -218,13 +224,13 @@ def test_page_cycle_and_schedule_validation(tenant_a, in_tenant, editor_client) 
     cycle = editor.patch(
         f"/api/v1/editor/pages/{a.pk}/", {"parent": b.pk}, content_type="application/json"
     )
-    assert cycle.status_code == 400 and "parent" in cycle.json()["errors"]
+    assert cycle.status_code == 422 and "parent" in cycle.json()["errors"]
     window = editor.patch(
         f"/api/v1/editor/pages/{a.pk}/",
         {"publish_at": "2030-01-02T00:00:00Z", "unpublish_at": "2030-01-01T00:00:00Z"},
         content_type="application/json",
     )
-    assert window.status_code == 400 and "unpublish_at" in window.json()["errors"]
+    assert window.status_code == 422 and "unpublish_at" in window.json()["errors"]
 
 
 def test_second_home_is_valid_in_forms_too(tenant_a, in_tenant) -> None:

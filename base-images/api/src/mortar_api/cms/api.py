@@ -18,6 +18,7 @@ from .caching import cached_response, response_key, store_response
 from .errors import error_body
 from .languages import resolve_language
 from .models import ContactSubmission, Page, Redirect, normalise_path
+from .pagination import MAX_PAGE_NUMBER, page_number_schema, parse_bounded_int, past_last_page
 from .preview import read_token
 from .public import PAGE_RELATED, page_data, page_list_item, site_data
 from .schema import (
@@ -100,22 +101,29 @@ class SiteView(CachedPublicView):
 @extend_schema_view(
     get=extend_schema(
         operation_id="pages_list",
-        parameters=[LANG, OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: PageListSchema, 400: ErrorSchema},
+        parameters=[
+            LANG,
+            OpenApiParameter(
+                "page",
+                page_number_schema(),
+                description=f"{LIST_PAGE_SIZE} pages per page, from 1; past the last is a 404.",
+            ),
+        ],
+        responses={200: PageListSchema, 404: ErrorSchema},
     )
 )
 class PageListView(CachedPublicView):
     cache_params = ("page",)
 
     def build(self, request) -> tuple[int, dict]:
+        # A malformed page number is a 400 (raised before the cache is asked); page 1 always
+        # exists, later ones only up to the last (never an OFFSET PostgreSQL cannot take).
+        number = parse_bounded_int(request.query_params.get("page"), "page", 1, MAX_PAGE_NUMBER)
         qs = Page.objects.published().order_by("path")
         count = qs.count()
-        try:
-            number = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            return 400, error_body(
-                "Invalid page number.", {"page": ["Expected a positive integer."]}
-            )
+        if number > 1 and (number - 1) * LIST_PAGE_SIZE >= count:
+            exc = past_last_page()
+            return exc.status_code, error_body(str(exc.detail))
         start = (number - 1) * LIST_PAGE_SIZE
         results = [page_list_item(p) for p in qs[start : start + LIST_PAGE_SIZE]]
         return 200, {"count": count, "results": results}
@@ -159,8 +167,12 @@ class HomeView(CachedPublicView):
 @extend_schema_view(
     get=extend_schema(
         operation_id="redirect_resolve",
-        parameters=[OpenApiParameter("path", OpenApiTypes.STR, required=True)],
-        responses={200: RedirectSchema, 400: ErrorSchema, 404: ErrorSchema},
+        parameters=[
+            OpenApiParameter(
+                "path", {"type": "string", "minLength": 1}, required=True, description="e.g. /old/"
+            )
+        ],
+        responses={200: RedirectSchema, 404: ErrorSchema},
     )
 )
 class RedirectResolveView(CachedPublicView):
@@ -168,7 +180,7 @@ class RedirectResolveView(CachedPublicView):
 
     def build(self, request) -> tuple[int, dict]:
         raw = request.query_params.get("path", "")
-        if not raw.strip():
+        if not raw:
             return 400, error_body(
                 "Give the path to resolve.", {"path": ["This parameter is required."]}
             )
@@ -224,25 +236,28 @@ class ContactThrottle(AnonRateThrottle):
 
 
 class ContactSerializer(StrictModelSerializer):
+    # Lengths as sent (web strips the form's fields before posting).
+    message = serializers.CharField(
+        min_length=2,
+        max_length=5000,
+        error_messages={
+            "blank": "Please write a message.",
+            "min_length": "Please write a message.",
+            "max_length": "Keep the message under 5000 characters.",
+        },
+    )
+
     class Meta:
         model = ContactSubmission
         fields = ["name", "email", "subject", "message"]
         extra_kwargs = {"subject": {"required": False}}
-
-    def validate_message(self, value: str) -> str:
-        value = value.strip()
-        if len(value) < 2:
-            raise serializers.ValidationError("Please write a message.")
-        if len(value) > 5000:
-            raise serializers.ValidationError("Keep the message under 5000 characters.")
-        return value
 
 
 @extend_schema_view(
     post=extend_schema(
         operation_id="contact",
         request=ContactSerializer,
-        responses={201: ContactCreatedSchema, 400: ErrorSchema, 429: ErrorSchema},
+        responses={201: ContactCreatedSchema},
     )
 )
 class ContactView(PublicAPIView):

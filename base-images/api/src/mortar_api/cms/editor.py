@@ -1,20 +1,28 @@
-"""Editor API (token auth, staff + model permissions): CRUD for the content models."""
+"""Editor API (token auth, staff + model permissions): CRUD for the content models.
+
+Lists are paginated (``cms.pagination``) and filtered (``cms.filters``); writes are strict
+(``cms.strict``), and refused content rules are 409/422 by their codes (``cms.errors``).
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_view
 from modeltranslation.manager import get_translatable_fields_for_model
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from mortar_api.media.models import MediaAsset
 from mortar_api.media.serializers import MediaAssetSerializer
+from mortar_api.media.validation import ALLOWED_FORMATS
 
+from . import filters
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -29,8 +37,9 @@ from .models import (
 from .preview import preview_url
 from .public import page_data
 from .revisions import restore_revision
-from .strict import StrictModelSerializer
-from .views_base import EditorPermission, EditorViewSet, MortarAPIMixin
+from .schema import PageSchema
+from .strict import StrictModelSerializer, StrictSerializer
+from .views_base import EditorReadOnlyViewSet, EditorViewSet
 
 
 def editable_fields(model: type[models.Model], exclude: tuple[str, ...] = ()) -> list[str]:
@@ -47,8 +56,15 @@ def editable_fields(model: type[models.Model], exclude: tuple[str, ...] = ()) ->
     return out + sorted(localized - set(out))
 
 
+def _django_errors(exc: DjangoValidationError) -> dict | list:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+
+
 class ModelValidatingSerializer(StrictModelSerializer):
-    """Runs the model's clean() and constraints so bad input is a 400, never an IntegrityError."""
+    """Runs the model's clean() and constraints so bad input is refused, never an IntegrityError.
+
+    A broken rule of clean() is code ``rule`` (422), a broken constraint code ``unique`` (409).
+    """
 
     constraint_exclude: tuple[str, ...] = ()
 
@@ -64,24 +80,36 @@ class ModelValidatingSerializer(StrictModelSerializer):
         self.prepare_instance(instance)
         try:
             instance.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(_django_errors(exc), code="rule") from exc
+        try:
             instance.validate_constraints(exclude=set(self.constraint_exclude))
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                exc.message_dict
-                if hasattr(exc, "error_dict")
-                else {"non_field_errors": exc.messages}
-            ) from exc
+            raise serializers.ValidationError(_django_errors(exc), code="unique") from exc
         return attrs
 
 
-def serializer_for(model: type[models.Model], read_only: tuple[str, ...] = ()) -> type:
+def serializer_for(
+    model: type[models.Model], read_only: tuple[str, ...] = (), **declared: serializers.Field
+) -> type:
+    """The editor serializer of ``model``; ``declared`` fields replace the generated ones."""
     meta = type(
         "Meta",
         (),
         {"model": model, "fields": ["id", *[f for f in editable_fields(model) if f != "id"]],
          "read_only_fields": list(read_only), "validators": []},
     )  # fmt: skip
-    return type(f"{model.__name__}EditorSerializer", (ModelValidatingSerializer,), {"Meta": meta})
+    return type(
+        f"{model.__name__}EditorSerializer",
+        (ModelValidatingSerializer,),
+        {"Meta": meta, **declared},
+    )
+
+
+def default_title_field() -> str:
+    from modeltranslation.settings import DEFAULT_LANGUAGE
+
+    return build_localized_fieldname("title", DEFAULT_LANGUAGE)
 
 
 class PageEditorSerializer(ModelValidatingSerializer):
@@ -95,10 +123,20 @@ class PageEditorSerializer(ModelValidatingSerializer):
         validators: list = []
         extra_kwargs = {"is_home": {"validators": []}, "slug": {"validators": []}}
 
+    def get_fields(self) -> dict:
+        # The title in the default language is what every fallback shows: required, never
+        # blank or null (the document says so; other languages may stay empty).
+        fields = super().get_fields()
+        title = fields.get(default_title_field())
+        if title is not None:
+            title.required = self.instance is None and not self.partial
+            title.allow_null = title.allow_blank = False
+        return fields
+
     def prepare_instance(self, instance: Page) -> None:
         instance.path = instance.compute_path()
 
-    def get_preview_url(self, obj: Page) -> str | None:
+    def get_preview_url(self, obj: Page) -> str | None:  # scheme-relative web address
         return preview_url(obj.pk)
 
     def validate(self, attrs: dict) -> dict:
@@ -126,17 +164,21 @@ class PageEditorSerializer(ModelValidatingSerializer):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = PageRevision
         fields = ["id", "created_at", "created_by", "note", "data"]
 
 
+NO_BODY = extend_schema(request=None)
+
+
+@extend_schema_view(publish=NO_BODY, unpublish=NO_BODY, restore=NO_BODY)
 class PageEditorViewSet(EditorViewSet):
     queryset = Page.objects.select_related("parent").order_by("path")
     serializer_class = PageEditorSerializer
-    filterset_fields = None
+    filterset_class = filters.PageFilter
 
     def _set_status(self, request, status: str) -> Response:
         page = self.get_object()
@@ -156,7 +198,8 @@ class PageEditorViewSet(EditorViewSet):
     def unpublish(self, request, pk=None) -> Response:
         return self._set_status(request, Page.Status.DRAFT)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=RevisionSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def revisions(self, request, pk=None) -> Response:
         page = self.get_object()
         return Response(RevisionSerializer(page.revisions.all(), many=True).data)
@@ -169,38 +212,62 @@ class PageEditorViewSet(EditorViewSet):
         page.refresh_from_db()
         return Response(self.get_serializer(page).data)
 
-    @action(detail=True, methods=["get"], url_path="render")
+    @extend_schema(responses=PageSchema, filters=False)
+    @action(detail=True, methods=["get"], url_path="render", filterset_class=None)
     def render_page(self, request, pk=None) -> Response:
         """The page in its public shape, drafts included (for editor-side previews)."""
         return Response(page_data(self.get_object(), published_only=False))
 
 
-def simple_viewset(model: type[models.Model], read_only: tuple[str, ...] = ()) -> type:
+def simple_viewset(
+    model: type[models.Model], filterset: type, read_only: tuple[str, ...] = ()
+) -> type:
     return type(
         f"{model.__name__}EditorViewSet",
         (EditorViewSet,),
-        {"queryset": model.objects.all(), "serializer_class": serializer_for(model, read_only)},
+        {
+            "queryset": model.objects.all(),
+            "serializer_class": serializer_for(model, read_only),
+            "filterset_class": filterset,
+        },
     )
 
 
-MenuItemViewSet = simple_viewset(MenuItem)
-HeroViewSet = simple_viewset(Hero, ("updated_at",))
-PartnerViewSet = simple_viewset(Partner)
-FooterLinkViewSet = simple_viewset(FooterLink)
-RedirectViewSet = simple_viewset(Redirect, ("created_at",))
+MenuItemViewSet = simple_viewset(MenuItem, filters.MenuItemFilter)
+HeroViewSet = simple_viewset(Hero, filters.HeroFilter, ("updated_at",))
+PartnerViewSet = simple_viewset(Partner, filters.PartnerFilter)
+FooterLinkViewSet = simple_viewset(FooterLink, filters.FooterLinkFilter)
+RedirectViewSet = simple_viewset(Redirect, filters.RedirectFilter, ("created_at",))
 
 
-class ContactSubmissionViewSet(MortarAPIMixin, viewsets.ReadOnlyModelViewSet):
-    authentication_classes = EditorViewSet.authentication_classes
-    permission_classes = [EditorPermission]
+class ContactSubmissionViewSet(EditorReadOnlyViewSet):
     queryset = ContactSubmission.objects.all()
     serializer_class = serializer_for(ContactSubmission)
+    filterset_class = filters.ContactSubmissionFilter
 
 
+UPLOAD = OpenApiRequest(
+    MediaAssetSerializer,
+    encoding={"file": {"contentType": ", ".join(sorted(ALLOWED_FORMATS.values()))}},
+)
+
+
+@extend_schema_view(create=extend_schema(request={"multipart/form-data": UPLOAD}))
 class MediaAssetViewSet(EditorViewSet):
     queryset = MediaAsset.objects.all()
     serializer_class = MediaAssetSerializer
+    filterset_class = filters.MediaAssetFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # DRF names the action only after choosing the parsers, which depend on it here.
+        self.action = self.action_map.get(request.method.lower())
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_parsers(self) -> list:
+        if getattr(self, "action", None) == "create":  # an upload: the file and its texts
+            return [MultiPartParser()]
+        return super().get_parsers()
 
     def get_serializer_class(self):
         if self.request.method == "PATCH":  # metadata only; a new file means a new asset
@@ -213,7 +280,14 @@ class MediaAssetUpdateSerializer(MediaAssetSerializer):
         fields = [f for f in MediaAssetSerializer.Meta.fields if f != "file"]
 
 
-SiteSettingsSerializer = serializer_for(SiteSettings, ("updated_at",))
+class SocialLinkSerializer(StrictSerializer):
+    network = serializers.CharField()
+    url = serializers.CharField()
+
+
+SiteSettingsSerializer = serializer_for(
+    SiteSettings, ("updated_at",), social_links=SocialLinkSerializer(many=True, required=False)
+)
 
 
 class SiteSettingsViewSet(EditorViewSet):

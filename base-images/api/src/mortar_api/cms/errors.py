@@ -1,5 +1,11 @@
 """One error shape for the whole API: ``{"detail": "...", "errors": {field: [msgs]}}``.
 
+Validation errors get one of three statuses, by their codes: 400 when the request does not
+match the OpenAPI document (wrong type, missing, too long, unknown field...), 409 when it
+clashes with other content (a duplicate, content still in use), 422 when it matches the
+document but breaks a content rule the document cannot express (rules between fields, a
+referenced object that does not exist, a date out of range). ``cms.openapi`` declares them.
+
 ``exception_handler`` is used by every view of this package (see ``views_base``);
 ``handler404``/``handler500`` make Django's own errors JSON under ``/api/`` — the root
 URLconf sets ``handler404 = "mortar_api.cms.errors.handler404"`` (same for 500).
@@ -34,6 +40,29 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+# Codes raised for content rules (see ``cms.editor.ModelValidatingSerializer``) and by DRF.
+CONFLICT_CODES = frozenset({"unique", "unique_together", "conflict"})
+RULE_CODES = frozenset({"rule", "does_not_exist", "overflow"})
+
+
+def _leaf_codes(codes) -> list:
+    if isinstance(codes, dict):
+        return [c for v in codes.values() for c in _leaf_codes(v)]
+    if isinstance(codes, (list, tuple)):
+        return [c for v in codes for c in _leaf_codes(v)]
+    return [codes]
+
+
+def validation_status(exc: exceptions.ValidationError) -> int:
+    """400, 409 or 422 for a validation error, from its codes (see the module docstring)."""
+    codes = set(_leaf_codes(exc.get_codes()))
+    if not codes or not codes <= CONFLICT_CODES | RULE_CODES:
+        return status.HTTP_400_BAD_REQUEST
+    if codes & CONFLICT_CODES:
+        return status.HTTP_409_CONFLICT
+    return status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 def error_body(detail: str, errors: dict | None = None) -> dict:
     return {"detail": detail, "errors": errors or {}}
 
@@ -50,7 +79,8 @@ def _shape(data) -> dict:
     if isinstance(data, dict) and set(data) <= {"detail", "errors"} and "detail" in data:
         return error_body(str(data["detail"]), data.get("errors") or {})
     if isinstance(data, dict):
-        errors = {k: (v if isinstance(v, list) else [v]) for k, v in data.items()}
+        # nested errors (a list item's field) become "0: url: ..." strings: one shape always
+        errors = {k: _flatten(v) for k, v in data.items()}
         fields = ", ".join(sorted(errors))
         return error_body(f"Invalid input: check {fields}.", errors)
     if isinstance(data, list):
@@ -82,6 +112,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # unexpected: Django logs it and handler500 answers (JSON under /api/)
+    if isinstance(exc, exceptions.ValidationError):
+        response.status_code = validation_status(exc)
     response.data = _shape(response.data)
     return response
 

@@ -292,6 +292,14 @@ class Redirect(models.Model):
             raise ValidationError({"old_path": "Give a path such as /old/, not a full URL."})
         if normalise_path(self.old_path) == normalise_path(self.new_path):
             raise ValidationError({"new_path": "A redirect cannot point to itself."})
+        # Normalising adds slashes: a value at the limit would no longer fit its column.
+        too_long = {
+            f: f"At most {self._meta.get_field(f).max_length} characters once slashes are added."
+            for f in ("old_path", "new_path")
+            if len(getattr(self, f)) > self._meta.get_field(f).max_length
+        }
+        if too_long:
+            raise ValidationError(too_long)
 
 
 class ContactSubmission(models.Model):

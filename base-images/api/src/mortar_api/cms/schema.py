@@ -117,7 +117,7 @@ class PageSchema(s.Serializer):
     seo = SeoSchema()
     breadcrumbs = PageLinkSchema(many=True)
     children = PageLinkSchema(many=True)
-    published_at = s.DateTimeField()
+    published_at = s.DateTimeField(allow_null=True, help_text="null for a draft (preview)")
     updated_at = s.DateTimeField()
 
 

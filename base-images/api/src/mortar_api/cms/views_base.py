@@ -1,4 +1,5 @@
-"""Base classes for every view of the API: error shape, body-size limit, auth defaults.
+"""Base classes for every view of the API: error shape, body-size limit, auth defaults,
+JSON bodies, query strings PostgreSQL can take, and the OpenAPI generator.
 
 Set here rather than in REST_FRAMEWORK settings so the API behaves the same whatever a
 site's settings say.
@@ -7,14 +8,18 @@ site's settings say.
 from __future__ import annotations
 
 from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from mortar_api.media.validation import max_upload_bytes
 
 from .errors import PayloadTooLarge, exception_handler
+from .openapi import MortarAutoSchema
+from .pagination import EditorPagination
 
 
 def body_limit(content_type: str) -> int:
@@ -24,8 +29,18 @@ def body_limit(content_type: str) -> int:
     return base
 
 
+def refuse_nul_in_query(query_params) -> None:
+    """A NUL byte cannot reach PostgreSQL (psycopg refuses it): a 400, whatever the view."""
+    bad = sorted({k for k, values in query_params.lists() for v in values if "\x00" in v})
+    if bad:
+        raise ValidationError({k: ["Null characters are not allowed."] for k in bad})
+
+
 class MortarAPIMixin:
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # JSON bodies only (media uploads: multipart, see MediaAssetViewSet): what the OpenAPI
+    # document describes, and what form encoding could not (nulls, lists, nested objects).
+    parser_classes = [JSONParser]
+    schema = MortarAutoSchema()
 
     def get_exception_handler(self):
         return exception_handler
@@ -39,6 +54,7 @@ class MortarAPIMixin:
             length = 0
         if length > body_limit(request.META.get("CONTENT_TYPE", "")):
             raise PayloadTooLarge(f"Request body too large: {length} bytes.")
+        refuse_nul_in_query(request.query_params)
         super().initial(request, *args, **kwargs)
 
 
@@ -63,6 +79,18 @@ class EditorPermission(permissions.DjangoModelPermissions):
         )
 
 
-class EditorViewSet(MortarAPIMixin, viewsets.ModelViewSet):
+class EditorListMixin:
+    """Editor lists: page-number pagination and the view's django-filter ``filterset_class``."""
+
+    pagination_class = EditorPagination
+    filter_backends = [DjangoFilterBackend]
+
+
+class EditorViewSet(MortarAPIMixin, EditorListMixin, viewsets.ModelViewSet):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [EditorPermission]
+
+
+class EditorReadOnlyViewSet(MortarAPIMixin, EditorListMixin, viewsets.ReadOnlyModelViewSet):
+    authentication_classes = EditorViewSet.authentication_classes
     permission_classes = [EditorPermission]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 from rest_framework import serializers
 
+from mortar_api.cms.schema import ImageSchema
 from mortar_api.cms.strict import StrictModelSerializer
 
 from .models import MediaAsset
@@ -42,6 +44,7 @@ class MediaAssetSerializer(StrictModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["mime_type", "size", "created_at"]
 
+    @extend_schema_field(ImageSchema(allow_null=True))
     def get_image(self, obj: MediaAsset) -> dict | None:
         return image_data(obj)
 

@@ -1,0 +1,164 @@
+"""The OpenAPI document says exactly what the views do (drf-spectacular).
+
+``MortarAutoSchema`` (every view of this package; ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``
+for a site's own views) adds, from what each view is made of:
+
+- the error responses it can give, all with the error body of ``cms.errors``;
+- ``additionalProperties: false`` on the request bodies of strict serializers
+  (``cms.strict``), with their read-only fields listed as ``readOnly`` (sent back, they are
+  ignored);
+- a pattern refusing NUL on free-text request strings (PostgreSQL cannot store it; the API
+  answers 400; strings with a format or pattern of their own exclude it already).
+
+``postprocess`` (a ``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]`` entry) refuses NUL in
+free-text query parameters the same way and adds the OpenAPI links drf-spectacular cannot
+infer (an edited page to its public address, a redirect to its resolution).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+from .schema import ErrorSchema
+from .strict import StrictMixin
+
+# JSON Schema (ECMA 262) and Python read this the same way: no NUL anywhere.
+NO_NUL = "^[^\\u0000]*$"
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+ERRORS = {
+    400: "Malformed request: invalid JSON, a field or query parameter that does not match "
+    "this document (see `errors`), or a NUL character.",
+    401: "No or invalid credentials (`Authorization: Token <key>`).",
+    403: "Authenticated, but not staff or without the model permission.",
+    404: "Not found (or, for a list, a page past the last one).",
+    406: "No acceptable response type in `Accept` (the API speaks JSON).",
+    409: "Conflicts with other content: a duplicate, or content still referred to.",
+    413: "Request body too large.",
+    415: "Unsupported `Content-Type` (JSON; media uploads: multipart/form-data).",
+    422: "Matches this document but breaks a content rule it cannot express "
+    "(see `errors`): rules between fields, a referenced object that does not exist, "
+    "a date out of range.",
+    429: "Too many requests; retry later.",
+}
+
+
+def _is_plain_text(schema: dict) -> bool:
+    return schema.get("type") == "string" and not {"format", "pattern", "enum"} & set(schema)
+
+
+class MortarAutoSchema(AutoSchema):
+    def _needs_auth(self) -> bool:
+        return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def _writable_fields(self) -> list[serializers.Field]:
+        serializer = self.get_request_serializer()
+        if isinstance(serializer, type):
+            serializer = serializer()
+        fields = getattr(serializer, "fields", None)
+        return [f for f in fields.values() if not f.read_only] if fields else []
+
+    def _can_break_rules(self) -> bool:
+        """Whether a write can be refused with 422 (see ``cms.errors.RULE_CODES``)."""
+        from .editor import ModelValidatingSerializer
+
+        serializer = self.get_request_serializer()
+        if isinstance(serializer, ModelValidatingSerializer) or (
+            isinstance(serializer, type) and issubclass(serializer, ModelValidatingSerializer)
+        ):
+            return True
+        return any(
+            isinstance(f, (serializers.RelatedField, serializers.DateTimeField))
+            for f in self._writable_fields()
+        )
+
+    def error_statuses(self) -> list[int]:
+        """The error statuses this operation can answer with (from the view's make-up)."""
+        codes = [400, 406]
+        has_body = self.method in BODY_METHODS and self._get_request_body() is not None
+        if self._needs_auth():
+            codes += [401, 403]
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            codes.append(404)
+        if self._needs_auth() and self.method not in permissions.SAFE_METHODS:
+            codes.append(409)
+        if has_body:
+            codes += [413, 415]
+            if self._can_break_rules():
+                codes.append(422)
+        if self.view.get_throttles():
+            codes.append(429)
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_statuses():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSchema, ERRORS[code]), str(code), direction=direction
+                )
+        return responses
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction != "request":
+            return schema
+        properties = schema.setdefault("properties", {})
+        for name, field in serializer.fields.items():
+            # After drf-spectacular's own validators: a slug's or email's format stays.
+            prop = properties.get(name)
+            if isinstance(field, serializers.CharField) and prop and _is_plain_text(prop):
+                prop["pattern"] = NO_NUL
+        return schema
+
+    def _postprocess_serializer_schema(self, schema, serializer, direction):
+        schema = super()._postprocess_serializer_schema(schema, serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictMixin):
+            schema["additionalProperties"] = False
+            properties = schema.setdefault("properties", {})
+            for name, field in serializer.fields.items():
+                if field.read_only and name not in properties:
+                    properties[name] = {"readOnly": True, "description": "Ignored when sent."}
+        return schema
+
+
+def _links(result: dict) -> None:
+    """Links from editor answers to the public operations that serve the same content."""
+    paths = result.get("paths", {})
+    wanted = [
+        ("/api/v1/editor/pages/", "post", "201", "page_by_path", {"path": "$response.body#/path"}),
+        (
+            "/api/v1/editor/pages/{id}/",
+            "get",
+            "200",
+            "page_by_path",
+            {"path": "$response.body#/path"},
+        ),
+        (
+            "/api/v1/editor/redirects/",
+            "post",
+            "201",
+            "redirect_resolve",
+            {"path": "$response.body#/old_path"},
+        ),
+    ]
+    for path, method, status, target, parameters in wanted:
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is not None:
+            response.setdefault("links", {})[f"{target}"] = {
+                "operationId": target,
+                "parameters": parameters,
+            }
+
+
+def postprocess(result: dict, generator, request, public) -> dict:
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and _is_plain_text(schema):
+                    schema["pattern"] = NO_NUL
+    _links(result)
+    return result
