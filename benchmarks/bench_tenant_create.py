@@ -3,7 +3,8 @@
 Creates N tenants (default 20) each way in a scratch database on the local PostgreSQL
 (``postgres://postgres@127.0.0.1:5432/mortar_bench_tenants``; override with
 BENCH_DATABASE_URL), times each ``create_tenant`` call (schema + row + domain, no admin
-user so password hashing does not blur the figure), prints the medians and their ratio,
+user so password hashing does not blur the figure; with and without the welcome content),
+prints the medians and their ratio,
 then drops the database. Needs PostgreSQL and Redis running.
 
     .venv/bin/python benchmarks/bench_tenant_create.py [--count 20]
@@ -69,21 +70,30 @@ def main() -> None:
         ensure_template()
         print(f"template schema migrated in {time.perf_counter() - started:.2f}s")
 
-        timings: dict[str, list[float]] = {"clone": [], "migrate": []}
-        for mode in ("clone", "migrate"):
+        # clone: an empty tenant (--empty); welcome: cloned + the welcome content every
+        # tenant gets by default; migrate: empty, every migration run instead of cloning.
+        modes = ("clone", "welcome", "migrate")
+        timings: dict[str, list[float]] = {m: [] for m in modes}
+        for mode in modes:
             for i in range(args.count):
                 schema = f"bench_{mode}_{i}"
                 t0 = time.perf_counter()
-                create_tenant(schema, [f"{schema.replace('_', '-')}.bench"], clone=mode == "clone")
+                create_tenant(
+                    schema,
+                    [f"{schema.replace('_', '-')}.bench"],
+                    clone=mode != "migrate",
+                    welcome=mode == "welcome",
+                )
                 timings[mode].append(time.perf_counter() - t0)
-        clone, migrate = (statistics.median(timings[m]) for m in ("clone", "migrate"))
-        for mode in ("clone", "migrate"):
+        clone, welcome, migrate = (statistics.median(timings[m]) for m in modes)
+        for mode in modes:
             values = sorted(timings[mode])
             print(
                 f"{mode:8s} n={len(values)} median={statistics.median(values):.3f}s "
                 f"min={values[0]:.3f}s max={values[-1]:.3f}s"
             )
         print(f"ratio migrate/clone = {migrate / clone:.1f}x (cloned median {clone:.3f}s)")
+        print(f"welcome content adds {1000 * (welcome - clone):.0f} ms per tenant (median)")
     finally:
         from django.db import connections
 

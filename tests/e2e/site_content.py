@@ -1,7 +1,7 @@
 """Test content for one tenant; run inside a site venv (Django configured from the env).
 
 Usage: python site_content.py <schema> <marker> <contact_email>
-Creates: site settings named <marker>, a home page and an about page mentioning it, a
+Sets: site settings named <marker>, the welcome home page retitled; creates an about page, a
 draft page `launch` scheduled one minute ahead (published by beat), one notice.
 """
 
@@ -22,10 +22,9 @@ with schema_context(schema):
     s = SiteSettings.load()
     s.site_name, s.contact_email = marker, contact
     s.save()
-    Page(
-        slug="home", title=f"Home of {marker}", body=f"<p>Welcome to {marker}</p>",
-        is_home=True, status=Page.Status.PUBLISHED,
-    ).save()  # fmt: skip
+    home = Page.objects.get(is_home=True)  # the welcome page every new tenant starts with
+    home.title, home.body = f"Home of {marker}", f"<p>Welcome to {marker}</p>"
+    home.save()
     Page(
         slug="about", title=f"About {marker}", body=f"<p>All about {marker}</p>",
         status=Page.Status.PUBLISHED,

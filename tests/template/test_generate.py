@@ -57,6 +57,21 @@ def test_unicode_name_is_kept_and_slug_transliterated(sites):
     assert ANSWER_SETS["unicode"]["site_name"] in (site / "README.md").read_text()
 
 
+def test_site_name_reaches_the_api_settings(sites):
+    """The first tenant is named (and greets) with the answer, quotes and all."""
+    import ast
+
+    for name, g in sites.items():
+        settings_py = g.site / "api" / f"{g.site.name}_api" / "settings.py"
+        tree = ast.parse(settings_py.read_text())
+        (value,) = [
+            node.value.values[1].value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and node.targets[0].id == "MORTAR_SITE_NAME"
+        ]
+        assert value == ANSWER_SETS[name]["site_name"], name
+
+
 def test_env_has_the_contract_variables_and_is_private(sites):
     for name, g in sites.items():
         env_path = g.site / ".env"

@@ -96,6 +96,7 @@ def django_db_setup(
                 name=schema,
                 admin_email=f"admin@{domains[0]}",
                 admin_password=ADMIN_PASSWORD,
+                welcome=False,  # tests build their content from empty (tests/tenancy: welcome)
             )
     yield
     with django_db_blocker.unblock():

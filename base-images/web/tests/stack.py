@@ -215,6 +215,7 @@ class Stack:
                 schema,
                 "--admin-email",
                 f"admin@{domains[0]}",
+                "--empty",  # api_script.py writes every piece of content itself
             ]
             for domain in domains:
                 args += ["--domain", domain]

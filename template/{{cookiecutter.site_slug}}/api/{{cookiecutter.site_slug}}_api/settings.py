@@ -23,6 +23,8 @@ SITE_APPS = [
 
 TENANT_APPS = [*TENANT_APPS, *SITE_APPS]
 INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
+# The first tenant's site name when `ensure_first_tenant` creates it (editors change it later).
+MORTAR_SITE_NAME = os.environ.get("MORTAR_SITE_NAME") or "{{ cookiecutter.site_name | replace('\\', '\\\\') | replace('"', '\\"') }}"  # noqa: E501  # fmt: skip
 ROOT_URLCONF = "{{ cookiecutter.site_slug }}_api.urls"
 WSGI_APPLICATION = "{{ cookiecutter.site_slug }}_api.wsgi.application"
 

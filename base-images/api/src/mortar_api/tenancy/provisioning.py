@@ -105,10 +105,13 @@ def create_tenant(
     admin_password: str | None = None,
     clone: bool = True,
     verbosity: int = 0,
+    welcome: bool = True,
 ) -> CreatedTenant:
     """Create a tenant (cloned from the template, or migrated), its domains and first admin.
 
-    All or nothing: a failure leaves no schema, row or domain behind.
+    With ``welcome`` the tenant starts with its site name, a published home page and a
+    header menu (``cms.welcome``); without, it starts empty (e.g. to import content).
+    All or nothing: a failure leaves no schema, row, domain or content behind.
     """
     validate_schema_name(schema)
     with schema_context(get_public_schema_name()):
@@ -132,6 +135,11 @@ def create_tenant(
             username = None
             if admin_email:
                 username = create_admin(tenant, admin_email, password)
+            if welcome:
+                from mortar_api.cms.welcome import seed_welcome
+
+                with schema_context(tenant.schema_name):
+                    seed_welcome(name or schema)
     return CreatedTenant(tenant, username, password if generated else None)
 
 

@@ -1,5 +1,6 @@
 """``mortar-api add_tenant --schema acme --domain acme.localhost [--domain ...] --name ...
---admin-email ... [--admin-password ... | env MORTAR_ADMIN_PASSWORD | generated, printed once]``"""
+--admin-email ... [--admin-password ... | env MORTAR_ADMIN_PASSWORD | generated, printed once]
+[--empty]``: the tenant starts with the welcome content (site name = --name) unless --empty."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             "--admin-password", help="else env MORTAR_ADMIN_PASSWORD, else generated"
         )
         parser.add_argument(
+            "--empty",
+            action="store_true",
+            help="no welcome content (site name, home page, header menu): e.g. to import",
+        )
+        parser.add_argument(
             "--migrate", action="store_true", help="run every migration instead of cloning (slow)"
         )
 
@@ -38,6 +44,7 @@ class Command(BaseCommand):
                 admin_email=opts["admin_email"],
                 admin_password=opts["admin_password"],
                 clone=not opts["migrate"],
+                welcome=not opts["empty"],
                 verbosity=max(0, opts["verbosity"] - 1),
             )
         except TenantError as exc:
