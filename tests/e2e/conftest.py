@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 
 KIT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -45,6 +46,10 @@ class SiteRun:
     languages: str
     dir: Path
     up_output: str = ""
+    # what a visitor saw right after `site up`, before any content was loaded
+    fresh_home: str = ""
+    fresh_home_api: dict = field(default_factory=dict)
+    fresh_site_api: dict = field(default_factory=dict)
 
 
 class Stack:
@@ -60,14 +65,18 @@ class Stack:
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
-    def mortar(self, *args: str, check: bool = True, timeout: int = 600):
+    def mortar(self, *args: str, check: bool = True, timeout: int = 600, input: str = ""):
         proc = subprocess.run(
             [str(BIN / "mortar"), *args], env=self.env, capture_output=True, text=True,
-            timeout=timeout,
+            timeout=timeout, input=input,
         )  # fmt: skip
         if check and proc.returncode != 0:
             raise AssertionError(f"mortar {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
         return proc
+
+    def get(self, host: str, path: str) -> requests.Response:
+        url = f"http://127.0.0.1:{self.port}{path}"
+        return requests.get(url, headers={"Host": host}, timeout=15)
 
     def spawn(self, out: Path, **answers: str) -> Path:
         args = [f"{k}={v}" for k, v in answers.items()]
@@ -138,6 +147,9 @@ def sites(stack, smtp, tag, tmp_path_factory):
             procs = list(pool.map(lambda r: stack.mortar("site", "up", str(r.dir)), runs))
         for run, proc in zip(runs, procs, strict=True):
             run.up_output = proc.stdout
+            run.fresh_home = stack.get(run.domain, "/").text
+            run.fresh_home_api = stack.get(run.domain, "/api/v1/home/?lang=ar").json()
+            run.fresh_site_api = stack.get(run.domain, "/api/v1/site/").json()
             content = stack.site_python(
                 run, str(CONTENT), run.slug, run.marker, f"contact@{run.domain}"
             )

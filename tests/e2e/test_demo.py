@@ -17,7 +17,7 @@ def demo(stack, tag, tmp_path_factory):
     args = ["demo", "--dir", str(site_dir), "--slug", slug, "--domain", domain]
     try:
         first = stack.mortar(*args)
-        yield {"slug": slug, "domain": domain, "first": first.stdout, "args": args}
+        yield {"slug": slug, "domain": domain, "first": first.stdout, "args": args, "dir": site_dir}
     finally:
         stack.mortar("site", "down", str(site_dir), check=False)
         stack.mortar("site", "deprovision", slug, "--yes", check=False)
@@ -51,7 +51,59 @@ def test_demo_again_is_idempotent(stack, demo):
     pages = get(stack, demo["domain"], "/api/v1/pages/").json()["count"]
     again = stack.mortar(*demo["args"]).stdout
     assert "already running" in again or "restarting its processes" in again
-    assert "demo content already in" in again
+    assert re.search(r"demo content in \S+: 0 added or filled in, \d+ kept", again), again
     login = re.search(r"login +(\S+ / \S+)", demo["first"]).group(1)
     assert login in again  # the same admin login, printed again
     assert get(stack, demo["domain"], "/api/v1/pages/").json()["count"] == pages == 5
+
+
+# What an editor might do between two runs of `mortar demo`: edit pages, delete some, and
+# make objects whose names the demo uses as keys (a second "demo-home" hero once crashed
+# the next run with MultipleObjectsReturned).
+EDITS = """
+import django; django.setup()
+from django.contrib.auth import get_user_model
+from django_tenants.utils import schema_context
+from mortar_api.cms.models import Hero, MenuItem, Page, Partner
+with schema_context("{schema}"):
+    editor = get_user_model().objects.get(username="admin@{domain}")
+    about = Page.objects.get(path="about")
+    about.title_en = "About the editors"
+    about.save(revision_note="edited in admin", revision_user=editor)
+    MenuItem.objects.filter(page__path="services").delete()
+    Page.objects.get(path="contact").delete()
+    Hero.objects.create(name="demo-home", title_en="A second hero")
+    Partner.objects.create(name="Acme", url="https://example.com/other-acme")
+print("edited")
+"""
+
+
+def test_demo_after_editor_changes_keeps_them_and_adds_what_is_missing(stack, demo):
+    from conftest import SiteRun
+
+    run = SiteRun(demo["slug"], demo["domain"], "", "", demo["dir"])
+    edited = stack.site_python(run, "-c", EDITS.format(schema=demo["slug"], domain=demo["domain"]))
+    assert edited.returncode == 0, edited.stderr[-2000:]
+
+    again = stack.mortar(*demo["args"])
+    assert "Traceback" not in again.stdout + again.stderr
+    assert get(stack, demo["domain"], "/about/").text.count("About the editors") >= 1
+    site = get(stack, demo["domain"], "/api/v1/site/").json()
+    labels = [item["label"] for item in site["menus"]["header"]]
+    assert labels == ["Home", "About", "Services", "Contact"]  # the missing ones added back
+    assert get(stack, demo["domain"], "/contact/").status_code == 200  # re-made
+    assert [p["name"] for p in site["partners"]].count("Acme") == 2  # the editor's kept
+
+
+def test_demo_reset_starts_over_with_the_same_login(stack, demo):
+    refused = stack.mortar(*demo["args"], "--reset", check=False, input="n\n")
+    assert refused.returncode == 1 and "Aborted" in refused.stderr
+    assert "About the editors" in get(stack, demo["domain"], "/about/").text
+
+    out = stack.mortar(*demo["args"], "--reset", "--yes").stdout
+    assert f"resetting the demo site {demo['slug']}" in out
+    assert "About us" in get(stack, demo["domain"], "/about/").text  # the editors' edit is gone
+    site = get(stack, demo["domain"], "/api/v1/site/").json()
+    assert [p["name"] for p in site["partners"]] == ["Acme", "Globex", "Initech"]
+    login = re.search(r"login +(\S+ / \S+)", demo["first"]).group(1)
+    assert login in out

@@ -40,6 +40,19 @@ def test_up_prints_urls_and_admin_login_once(sites):
     assert out.count("admin password (shown once):") == 1
 
 
+def test_a_fresh_site_greets_its_owner(sites):
+    """Straight after `site up`, before any content: the answers given to cookiecutter
+    (site name, languages) reached the first tenant, and `/` is a welcome page."""
+    for run in sites.values():
+        assert f"Welcome to {run.marker}" in run.fresh_home
+        assert "Page not found" not in run.fresh_home and "/admin/" in run.fresh_home
+        assert run.fresh_site_api["settings"]["site_name"] == run.marker
+        assert [i["label"] for i in run.fresh_site_api["menus"]["header"]] == ["Home"]
+    # beta has en,ar: the welcome page speaks Arabic too; alpha (en only) falls back to en
+    assert sites["beta"].fresh_home_api["title"] == f"مرحباً بكم في {sites['beta'].marker}"
+    assert sites["alpha"].fresh_home_api["title"] == f"Welcome to {sites['alpha'].marker}"
+
+
 def test_each_site_serves_its_own_home_page(stack, sites):
     for name, other in (("alpha", "beta"), ("beta", "alpha")):
         r = get(stack, sites[name].domain, "/")
@@ -159,12 +172,15 @@ def test_contact_submission_is_mailed_by_the_worker(stack, sites, smtp):
 def test_added_tenant_serves_its_own_content(stack, sites, tag):
     run = sites["alpha"]
     domain = f"gamma-{tag}.localhost"
-    proc = stack.mortar("tenant", "add", str(run.dir), "--domain", domain)
+    proc = stack.mortar("tenant", "add", str(run.dir), "--domain", domain, "--name", "Gamma Co")
     assert "admin password (shown once):" in proc.stdout
-    # before it has content: its own empty site, never alpha's data
+    # before it has content: its own welcome page under its own name, never alpha's data
     r = get(stack, domain, "/api/v1/site/")
     assert r.status_code == 200
-    assert r.json()["settings"]["site_name"] != run.marker
+    assert r.json()["settings"]["site_name"] == "Gamma Co"
+    home = get(stack, domain, "/")
+    assert home.status_code == 200 and "Welcome to Gamma Co" in home.text
+    assert run.marker not in home.text
     from mortar_infra.siteops import schema_for
 
     content = stack.site_python(

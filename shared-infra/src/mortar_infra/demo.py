@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from mortar_infra import native, siteenv, siteops
+from mortar_infra import native, nginx, procs, siteenv, siteops
 from mortar_infra.config import MortarError, UsageError, mortar_home
 from mortar_infra.manifest import load_site
 
@@ -73,6 +74,36 @@ def load_content(site: siteops.Site, say: Say) -> None:
     say(f"==> {proc.stdout.strip()}")
 
 
+def demo_dir(site_dir: Path | None, slug: str) -> Path:
+    return Path(site_dir or mortar_home() / "demo" / slug).resolve()
+
+
+def reset(site_dir: Path, slug: str, say: Say) -> None:
+    """Drop the demo site whole: processes, routing, database, Redis, state and folder.
+
+    The admin password file is kept, so the new demo has the same login.
+    """
+    from mortar_infra import provision
+    from mortar_infra.manifest import forget_site, read_manifest, registered_site
+
+    if (site_dir / "mortar.toml").is_file() and read_manifest(site_dir)["slug"] != slug:
+        raise UsageError(f"{site_dir} holds another site than {slug!r}; not removing it")
+    say(f"==> resetting the demo site {slug}")
+    try:
+        site = registered_site(slug)
+    except UsageError:
+        site = None  # never brought up on this machine (or already forgotten)
+    if site is not None:
+        procs.stop(site)
+        if nginx.vhost_path(slug).exists():
+            nginx.unregister(slug)
+        provision.deprovision(site, say=say)
+        forget_site(slug)
+    if site_dir.is_dir():
+        shutil.rmtree(site_dir)
+        say(f"==> removed {site_dir}")
+
+
 def run(
     site_dir: Path | None = None,
     say: Say = print,
@@ -87,7 +118,7 @@ def run(
     }
     say("==> shared stack")
     native.up(say=say)
-    site_dir = Path(site_dir or mortar_home() / "demo" / slug).resolve()
+    site_dir = demo_dir(site_dir, slug)
     spawn(site_dir, answers, say)
     if load_site(site_dir).slug != slug:
         raise UsageError(f"{site_dir} holds another site than {slug!r}; pass --dir")

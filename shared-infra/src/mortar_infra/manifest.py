@@ -9,7 +9,7 @@ The small public API other modules (and `mortar site up`) use:
 - `all_sites() -> list[Site]`: every site Mortar remembers.
 - `add_domains(slug, domains) -> Site`: remember extra (tenant) domains; then
   `mortar_infra.nginx.register(site)` to serve them.
-- `forget_site(slug)`: drop the remembered state.
+- `forget_site(slug)`: drop the remembered state (ports, logs, pids).
 - `Site`: `.slug .name .domains .extra_domains .all_domains .mortar_version .api_port
   .web_port .site_dir .state_dir .client_max_body_size .dns_name .db_name .db_role
   .redis_user .redis_prefix .env_path`.
@@ -20,6 +20,7 @@ Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming t
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -197,8 +198,10 @@ def load_site(site_dir: str | Path) -> Site:
         and Path(known["site_dir"]).joinpath(MANIFEST).is_file()
     ):
         raise ManifestError(
-            f"slug {m['slug']!r} already belongs to {known['site_dir']}; "
-            "deprovision/unregister it first or pick another slug"
+            f"slug {m['slug']!r} already belongs to {known['site_dir']}; to give it to this "
+            f"copy run `mortar site down {known['site_dir']}` and `mortar site forget "
+            f"{m['slug']}` (add `mortar site deprovision {m['slug']}` before forget to drop "
+            "its database too), or pick another slug"
         )
     taken = _taken_ports(m["slug"])
     api_port = m["api_port"] or known.get("api_port") or _free_port(taken)
@@ -256,5 +259,6 @@ def add_domains(slug: str, domains: list[str]) -> Site:
 
 
 def forget_site(slug: str) -> None:
-    f = _site_file(slug)
-    f.unlink(missing_ok=True)
+    """Drop everything remembered of `slug` under `$MORTAR_HOME/sites/<slug>/`."""
+    validate_slug(slug)
+    shutil.rmtree(_site_file(slug).parent, ignore_errors=True)

@@ -25,7 +25,14 @@ from pathlib import Path
 from mortar_infra import nginx, procs, provision, siteenv
 from mortar_infra.config import MortarError, UsageError, http_port
 from mortar_infra.envfile import read_env
-from mortar_infra.manifest import Site, add_domains, all_sites, load_site
+from mortar_infra.manifest import (
+    Site,
+    add_domains,
+    all_sites,
+    forget_site,
+    load_site,
+    registered_site,
+)
 
 Say = Callable[[str], None]
 HEALTH_TIMEOUT = float(os.environ.get("MORTAR_HEALTH_TIMEOUT", "90"))
@@ -109,19 +116,19 @@ def health(site: Site) -> dict[str, bool]:
     }
 
 
-def _wait_healthy(site: Site, timeout: float) -> None:
+def _wait_healthy(site: Site, timeout: float, roles: tuple[str, ...] = procs.ROLES) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         state = procs.status(site)
-        dead = [r for r, pid in state.items() if pid is None]
+        dead = [r for r, pid in state.items() if pid is None and r in roles]
         if dead:
             raise MortarError(
                 f"{site.slug}: {', '.join(dead)} exited at start{_log_tails(site, dead)}"
             )
-        if all(health(site).values()):
+        if all(ok for r, ok in health(site).items() if r in roles):
             return
         time.sleep(0.5)
-    bad = [r for r, ok in health(site).items() if not ok]
+    bad = [r for r, ok in health(site).items() if not ok and r in roles]
     raise MortarError(
         f"{site.slug}: {', '.join(bad)} not healthy after {timeout:.0f}s{_log_tails(site, bad)}"
     )
@@ -171,7 +178,8 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
         procs.stop(site)
     already = all(procs.status(site).values())
     say("==> processes " + ("already running" if already else "api, web, worker, beat"))
-    procs.start(site, siteenv.site_python(site), process_env(site))
+    env = process_env(site)
+    procs.start(site, siteenv.site_python(site), env)
     try:
         _wait_healthy(site, HEALTH_TIMEOUT)
         clock.lap("start + health")
@@ -185,6 +193,8 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
     if status != 200:
         raise MortarError(f"{site.slug} is up but nginx answers {status} for {site.domains[0]}")
     clock.lap("nginx")
+    for role, why in procs.stale(site, env).items():
+        say(f"==> {role} {why}: `mortar site restart {site.site_dir}` loads it")
     return UpResult(site=site, urls=urls, admin_lines=admin_lines, started=not already)
 
 
@@ -221,6 +231,78 @@ def down(site_dir: Path, say: Say = _quiet) -> list[str]:
     return stopped
 
 
+def restart(site_dir: Path, roles: list[str], say: Say = _quiet) -> dict[str, str]:
+    """Restart roles gracefully so they load the site's current code and `.env`.
+
+    api/web (gunicorn): SIGHUP - new workers, old ones finish their requests - unless the
+    environment changed, which only a new master picks up; worker: warm shutdown (running
+    tasks finish) then start; beat: stop then start. A role that is not running is started.
+    Returns role -> what was done.
+    """
+    site = load_site(site_dir)
+    if not siteenv.site_python(site).exists():
+        raise MortarError(f"{site.slug} has no venv yet: run `mortar site up {site_dir}` first")
+    unknown = [r for r in roles if r not in procs.ROLES]
+    if unknown:
+        raise UsageError(f"unknown role(s) {', '.join(unknown)}; roles: {', '.join(procs.ROLES)}")
+    roles = [r for r in procs.ROLES if r in roles] if roles else list(procs.ROLES)
+    env = process_env(site)
+    running = procs.status(site)
+    done: dict[str, str] = {}
+    for role in roles:
+        if running[role] is None:
+            done[role] = "started (was not running)"
+        elif role in procs.RELOADABLE and procs.has_env(site, role, env):
+            say(f"==> {role}: graceful reload (SIGHUP)")
+            if procs.reload(site, role, env):
+                done[role] = "reloaded"
+                continue
+            done[role] = "restarted (reload did not finish)"
+            procs.stop(site, roles=[role])
+        else:
+            say(
+                f"==> {role}: stopping"
+                + (" (warm: running tasks finish)" if role == "worker" else "")
+            )
+            procs.stop(site, roles=[role])
+            done[role] = "restarted"
+    procs.start(site, siteenv.site_python(site), env, roles=roles)
+    _wait_healthy(site, HEALTH_TIMEOUT, tuple(roles))
+    for role, what in done.items():
+        say(f"==> {role}: {what}")
+    return done
+
+
+def forget(slug: str, say: Say = _quiet) -> None:
+    """Remove everything Mortar remembers about a site: its routing, ports, logs, pids.
+
+    The site's folder, database and Redis user are not touched (`deprovision` drops those).
+    """
+    site = registered_site(slug)
+    running = [r for r, pid in procs.status(site).items() if pid]
+    if running:
+        raise UsageError(
+            f"{slug} is running ({', '.join(running)}): `mortar site down {site.site_dir}` first"
+        )
+    if nginx.vhost_path(slug).exists():
+        nginx.unregister(slug)
+        say(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+    forget_site(slug)
+    say(f"==> {slug} forgotten ({site.state_dir} removed)")
+
+
+def run_manage(site_dir: Path, args: list[str]) -> int:
+    """`manage.py <args>` of the site's api (its venv, `.env` and settings), output streamed."""
+    site = load_site(site_dir)
+    python = siteenv.site_python(site)
+    if not python.exists():
+        raise MortarError(f"{site.slug} has no venv yet: run `mortar site up {site_dir}` first")
+    env = {**os.environ, **process_env(site)}
+    return subprocess.run(
+        [str(python), "-m", "mortar_api.manage", *args], cwd=site.site_dir, env=env
+    ).returncode
+
+
 def site_status(site: Site) -> dict[str, object]:
     pids = procs.status(site)
     running = any(pids.values())
@@ -235,6 +317,7 @@ def site_status(site: Site) -> dict[str, object]:
         "processes": pids,
         "health": checks,
         "registered": nginx.vhost_path(site.slug).exists(),
+        "folder": Path(site.site_dir, "mortar.toml").is_file(),
         "state": "up"
         if all(pids.values()) and all(checks.values())
         else ("degraded" if running else "down"),
@@ -253,8 +336,13 @@ def add_tenant(
     admin_email: str | None,
     say: Say = _quiet,
     admin_password: str | None = None,
+    name: str | None = None,
+    empty: bool = False,
 ) -> list[str]:
-    """Create a tenant (cloned schema) for `domain` and route it; returns the admin lines."""
+    """Create a tenant (cloned schema) for `domain` and route it; returns the admin lines.
+
+    It starts with the welcome content under `name` (default: the domain) unless `empty`.
+    """
     site = load_site(site_dir)
     domain = domain.strip().lower()
     if not siteenv.site_python(site).exists():
@@ -262,8 +350,15 @@ def add_tenant(
     for other in all_sites():
         if other.slug != site.slug and domain in other.all_domains:
             raise UsageError(f"domain {domain} already belongs to site {other.slug}")
-    args = ["add_tenant", "--schema", schema_for(domain), "--domain", domain, "--name", domain]
-    args += ["--admin-email", admin_email or f"admin@{domain}"]
+    args = ["add_tenant", "--schema", schema_for(domain), "--domain", domain]
+    args += [
+        "--name",
+        (name or "").strip() or domain,
+        "--admin-email",
+        admin_email or f"admin@{domain}",
+    ]
+    if empty:
+        args.append("--empty")
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
     out = manage(site, *args, extra_env=extra)
     for line in out.splitlines():

@@ -69,6 +69,8 @@ def _print_status(st: dict) -> None:
     for s in st["sites"]:
         state = "registered" if s["registered"] else "not registered"
         click.echo(f"  site {s['slug']:<12} {state:<15} {' '.join(s['domains'])}")
+        if not s.get("folder", True):
+            click.echo(f"       folder {s['site_dir']} is gone: `mortar site forget {s['slug']}`")
 
 
 @infra.command(name="render-nginx")

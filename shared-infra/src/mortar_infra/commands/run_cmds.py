@@ -1,4 +1,4 @@
-"""Commands: `mortar site up/down/status`, `mortar tenant add`, `mortar demo`."""
+"""Commands: `mortar site up/down/restart/manage/status`, `mortar tenant add`, `mortar demo`."""
 
 from __future__ import annotations
 
@@ -55,6 +55,37 @@ def down(site_dir: Path) -> None:
     siteops.down(site_dir, say=say)
 
 
+@site.command()
+@click.argument("site_dir", type=SITE_DIR)
+@click.argument("roles", nargs=-1)
+@handle_errors
+def restart(site_dir: Path, roles: tuple[str, ...]) -> None:
+    """Restart the site's processes (all, or the ROLES given: api web worker beat).
+
+    Graceful: api and web (gunicorn) get SIGHUP - new workers load the current code while
+    the old ones finish their requests - or a full restart when the site's .env changed;
+    the worker finishes its running tasks before it stops (warm shutdown). Use it after
+    changing code, settings or .env (`mortar site up` says when processes are older).
+    """
+    from mortar_infra import siteops
+
+    siteops.restart(site_dir, list(roles), say=say)
+
+
+@site.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("site_dir", type=SITE_DIR)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
+def manage(site_dir: Path, args: tuple[str, ...]) -> None:
+    """Run a Django management command of the site's api (its venv, .env and settings).
+
+    Examples: `mortar site manage . list_tenants`, `mortar site manage . makemigrations`,
+    `mortar site manage . createsuperuser`. Output is streamed; the exit code is the command's.
+    """
+    from mortar_infra import siteops
+
+    sys.exit(handle_errors(siteops.run_manage)(site_dir, list(args)))
+
+
 @site.command(name="status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
@@ -72,6 +103,8 @@ def status_cmd(as_json: bool) -> None:
             procs = " ".join(f"{k}:{v or '-'}" for k, v in r["processes"].items())
             health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r["health"].items())
             say(f"{r['state']:<8} {r['slug']:<20} {' '.join(r['domains'])}")
+            if not r["folder"]:
+                say(f"         folder missing: `mortar site forget {r['slug']}` drops the entry")
             say(f"         {procs}  health {health}  dir {r['site_dir']}")
     if any(r["state"] == "degraded" for r in rows):
         sys.exit(1)
@@ -81,12 +114,20 @@ def status_cmd(as_json: bool) -> None:
 @click.argument("site_dir", type=SITE_DIR)
 @click.option("--domain", required=True, help="The new tenant's host name.")
 @click.option("--admin-email", help="Its first admin user (default admin@<domain>).")
+@click.option("--name", help="Its site name (default: the domain).")
+@click.option("--empty", is_flag=True, help="Start without the welcome page and menu.")
 @handle_errors
-def add(site_dir: Path, domain: str, admin_email: str | None) -> None:
-    """Add a tenant (a fast schema clone) with its own admin user, and route its domain."""
+def add(
+    site_dir: Path, domain: str, admin_email: str | None, name: str | None, empty: bool
+) -> None:
+    """Add a tenant (a fast schema clone) with its own admin user, and route its domain.
+
+    The tenant starts with its site name in every language, a published welcome home page
+    and a header menu (unless --empty).
+    """
     from mortar_infra import siteops
 
-    lines = siteops.add_tenant(site_dir, domain, admin_email, say=say)
+    lines = siteops.add_tenant(site_dir, domain, admin_email, say=say, name=name, empty=empty)
     say(f"==> tenant for {domain} ready: {siteops.site_urls_for(domain)}")
     for line in lines:
         say(f"    {line}")
@@ -102,12 +143,27 @@ def add(site_dir: Path, domain: str, admin_email: str | None) -> None:
 )
 @click.option("--slug", default="mortar_demo", show_default=True, help="The demo site's slug.")
 @click.option("--domain", default="demo.localhost", show_default=True, help="Its domain.")
+@click.option(
+    "--reset", is_flag=True, help="Drop the demo site (database, media, folder) and make it anew."
+)
+@click.option("--yes", is_flag=True, help="With --reset: do not ask for confirmation.")
 @handle_errors
-def demo(site_dir: Path | None, slug: str, domain: str) -> None:
+def demo(site_dir: Path | None, slug: str, domain: str, reset: bool, yes: bool) -> None:
     """Shared stack up, a demo site spawned with bilingual sample content, served.
 
-    Idempotent: a second run reuses the site, its content and its admin login.
+    Idempotent whatever editors did: a second run reuses the site and its admin login,
+    keeps edited content and only adds sample content that is missing. --reset starts
+    over from a new site (same admin login).
     """
     from mortar_infra import demo as demo_mod
 
+    if reset:
+        target = demo_mod.demo_dir(site_dir, slug)
+        if not yes:
+            click.confirm(
+                f"Drop the demo site {slug}: its database, Redis keys, media and folder "
+                f"{target}, then make it anew?",
+                abort=True,
+            )
+        demo_mod.reset(target, slug, say=say)
     demo_mod.run(site_dir, say=say, slug=slug, domain=domain)

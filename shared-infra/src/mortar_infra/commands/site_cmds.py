@@ -1,4 +1,4 @@
-"""Commands: `mortar site register/unregister/provision/deprovision`."""
+"""Commands: `mortar site register/unregister/provision/deprovision/forget`."""
 
 from __future__ import annotations
 
@@ -90,4 +90,27 @@ def deprovision(slug: str, yes: bool, dump: Path | None) -> None:
     from mortar_infra import provision
 
     provision.deprovision(s, say=say, dump=dump)
-    say(f"==> {slug} deprovisioned")
+    say(f"==> {slug} deprovisioned (`mortar site forget {slug}` removes it from Mortar's list)")
+
+
+@site.command()
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def forget(slug: str, yes: bool) -> None:
+    """Forget a site: its nginx routing and what Mortar remembers (ports, logs, pids).
+
+    For a site whose folder was deleted or that another copy should take over. The
+    site's folder, database and Redis user are kept (`deprovision` drops those first).
+    The site must be stopped (`mortar site down <dir>`).
+    """
+    from mortar_infra import siteops
+
+    s = registered_site(slug)
+    if not yes:
+        click.confirm(
+            f"Forget site {slug} ({s.site_dir}): its routing, ports and logs? "
+            "Its folder and database are kept.",
+            abort=True,
+        )
+    siteops.forget(slug, say=say)
