@@ -38,6 +38,8 @@ _DEV_SECRET = "mortar-dev-only-" + "x" * 50
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
 MORTAR_SITE_SLUG = env("MORTAR_SITE_SLUG", default="mortar")
 MORTAR_REDIS_PREFIX = env("MORTAR_REDIS_PREFIX", default=MORTAR_SITE_SLUG)
+# The first tenant's site name when it is created (a site's settings set it from its answers).
+MORTAR_SITE_NAME = env("MORTAR_SITE_NAME", default="")
 MORTAR_DOMAINS = parse_domains(env("MORTAR_DOMAINS", default=""))
 
 # Hosts are checked against the tenants' domains by the tenant middleware; ALLOWED_HOSTS
