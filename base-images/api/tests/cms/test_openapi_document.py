@@ -116,6 +116,13 @@ def test_links_lead_from_editor_answers_to_public_operations(document: dict) -> 
     }
     operation_ids = {op["operationId"] for _, _, op in _operations(document)}
     assert {"page_by_path", "redirect_resolve"} <= operation_ids
+    # every editor list leads to its items (contact submissions have no other producer)
+    listing = document["paths"]["/api/v1/editor/contact-submissions/"]["get"]["responses"]
+    (link,) = listing["200"]["links"].values()
+    assert link["parameters"] == {"id": "$response.body#/results/0/id"}
+    revisions = document["paths"]["/api/v1/editor/pages/{id}/revisions/"]["get"]["responses"]
+    (restore,) = revisions["200"]["links"].values()
+    assert restore["parameters"]["revision_id"] == "$response.body#/0/id"
 
 
 @pytest.mark.django_db

@@ -124,33 +124,45 @@ class MortarAutoSchema(AutoSchema):
         return schema
 
 
+def _link(paths: dict, source: tuple[str, str, str], target: tuple[str, str], params: dict) -> None:
+    response = paths.get(source[0], {}).get(source[1], {}).get("responses", {}).get(source[2])
+    operation = paths.get(target[0], {}).get(target[1])
+    if response is not None and operation is not None:
+        links = response.setdefault("links", {})
+        links[operation["operationId"]] = {
+            "operationId": operation["operationId"],
+            "parameters": params,
+        }
+
+
 def _links(result: dict) -> None:
-    """Links from editor answers to the public operations that serve the same content."""
+    """Links drf-spectacular does not make (and schemathesis cannot infer).
+
+    Every editor list to its items, a page's revisions to their restore, and edited content
+    to the public operations that serve it.
+    """
     paths = result.get("paths", {})
-    wanted = [
-        ("/api/v1/editor/pages/", "post", "201", "page_by_path", {"path": "$response.body#/path"}),
-        (
-            "/api/v1/editor/pages/{id}/",
-            "get",
-            "200",
-            "page_by_path",
-            {"path": "$response.body#/path"},
-        ),
-        (
-            "/api/v1/editor/redirects/",
-            "post",
-            "201",
-            "redirect_resolve",
-            {"path": "$response.body#/old_path"},
-        ),
-    ]
-    for path, method, status, target, parameters in wanted:
-        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
-        if response is not None:
-            response.setdefault("links", {})[f"{target}"] = {
-                "operationId": target,
-                "parameters": parameters,
-            }
+    for path in list(paths):
+        detail = f"{path}{{id}}/"
+        if path.startswith("/api/v1/editor/") and detail in paths:
+            first = {"id": "$response.body#/results/0/id"}
+            _link(paths, (path, "get", "200"), (detail, "get"), first)
+    _link(
+        paths,
+        ("/api/v1/editor/pages/{id}/revisions/", "get", "200"),
+        ("/api/v1/editor/pages/{id}/revisions/{revision_id}/restore/", "post"),
+        {"id": "$request.path.id", "revision_id": "$response.body#/0/id"},
+    )
+    page_path = {"path": "$response.body#/path"}
+    public_page = ("/api/v1/pages/{path}/", "get")
+    _link(paths, ("/api/v1/editor/pages/", "post", "201"), public_page, page_path)
+    _link(paths, ("/api/v1/editor/pages/{id}/", "get", "200"), public_page, page_path)
+    _link(
+        paths,
+        ("/api/v1/editor/redirects/", "post", "201"),
+        ("/api/v1/redirects/resolve/", "get"),
+        {"path": "$response.body#/old_path"},
+    )
 
 
 def postprocess(result: dict, generator, request, public) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.http import QueryDict
@@ -25,6 +26,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 _HTTP_URL = re.compile(r"https?://[^/?#]+(?:[/?#].*)?", re.DOTALL)
+_NOT_IN_URIS = re.compile(r'[\x00-\x20\x7f<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
+
+
+def is_http_url(value: str) -> bool:
+    """A well-formed URI (RFC 3986 characters and %-escapes) with http(s):// and a host."""
+    if not value.isascii() or _NOT_IN_URIS.search(value) or not _HTTP_URL.fullmatch(value):
+        return False
+    try:
+        urlsplit(value)  # e.g. an unclosed IPv6 bracket
+    except ValueError:
+        return False
+    return True
+
 
 _EXPECTED: list[tuple[type, tuple[type, ...], str]] = [
     (serializers.BooleanField, (bool,), "a boolean"),
@@ -66,7 +80,7 @@ def json_type_error(field: serializers.Field, value: object) -> str | None:
     return None
 
 
-@extend_schema_field({"type": "string", "format": "uri", "pattern": "^https?://"})
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^https?://[^/?#]"})
 class HttpUrlField(serializers.CharField):
     """An http(s) URL, exactly what its description (a URI starting with http(s)://) admits.
 
@@ -78,12 +92,7 @@ class HttpUrlField(serializers.CharField):
 
     def to_internal_value(self, data) -> str:
         value = super().to_internal_value(data)
-        if value and not (
-            value.isascii()
-            and min(value) > " "
-            and "\x7f" not in value
-            and _HTTP_URL.fullmatch(value)
-        ):
+        if value and not is_http_url(value):
             self.fail("invalid")
         return value
 
