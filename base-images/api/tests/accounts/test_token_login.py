@@ -114,7 +114,8 @@ def test_openapi_declares_the_token_endpoint(tenant_a, client_for) -> None:
     assert op["operationId"] == "auth_token"
     assert {"200", "400", "403", "413", "415", "429"} <= set(op["responses"])
     schemas = doc["components"]["schemas"]
-    for code in set(op["responses"]) - {"200"}:
+    # 414 is the web server's own HTML page (a request line over its limit), see cms.openapi
+    for code in set(op["responses"]) - {"200", "414"}:
         ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
         assert set(schemas[ref.rsplit("/", 1)[1]]["properties"]) == {"detail", "errors"}, code
     body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

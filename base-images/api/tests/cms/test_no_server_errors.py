@@ -197,3 +197,22 @@ def test_urls_are_checked_as_documented(tenant_a, editor_client) -> None:
         "https://é.test",
     ):
         _error(partner(bad), 400, "url")
+
+
+def test_parameters_and_form_fields_given_twice_are_400(tenant_a, editor_client) -> None:
+    """Every parameter is single; DRF and Django would silently read the last value."""
+    editor = editor_client(tenant_a)
+    _error(editor.get("/api/v1/editor/pages/?page=abc&page=1"), 400, "page")
+    _error(editor.get("/api/v1/editor/pages/?status=draft&status=draft"), 400, "status")
+    _error(editor_client(tenant_a).get("/api/v1/site/?lang=en&lang=ar"), 400, "lang")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from media.conftest import image_bytes
+
+    upload = {"file": SimpleUploadedFile("a.png", image_bytes("PNG")), "alt_en": ["a", "b"]}
+    _error(editor.post("/api/v1/editor/media/", upload), 400, "alt_en")
+
+
+@pytest.mark.parametrize("query", ["ordering=", "ordering=path,", "status=", "is_home="])
+def test_typed_filters_given_empty_are_400(tenant_a, editor_client, query) -> None:
+    resp = editor_client(tenant_a).get(f"/api/v1/editor/pages/?{query}")
+    _error(resp, 400, query.split("=")[0])

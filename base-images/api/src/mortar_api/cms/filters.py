@@ -16,7 +16,6 @@ from datetime import date
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django_filters.fields import ChoiceField as FilterChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from modeltranslation.settings import AVAILABLE_LANGUAGES
@@ -65,17 +64,6 @@ class StrictDateField(forms.Field):
             raise forms.ValidationError("Expected a date as YYYY-MM-DD.", code="invalid") from None
 
 
-class StrictChoiceField(FilterChoiceField):
-    def to_python(self, value: str | None) -> str:
-        if value == "":
-            raise forms.ValidationError(EMPTY, code="invalid_choice")
-        return super().to_python(value)
-
-
-class StrictChoiceFilter(django_filters.ChoiceFilter):
-    field_class = StrictChoiceField
-
-
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
 class IdFilter(django_filters.Filter):
     field_class = StrictIntegerField
@@ -122,8 +110,26 @@ def created_on_or_before() -> DayFilter:
     return DayFilter(field_name="created_at", lookup_expr="date__lte", help_text="On or before.")
 
 
-class PageFilter(django_filters.FilterSet):
-    status = StrictChoiceFilter(choices=Page.Status.choices)
+class StrictFilterSet(django_filters.FilterSet):
+    """Also refuses a typed parameter given empty (``?status=``, ``?ordering=``) or an
+    ``ordering`` with an empty item (``path,``): django-filter reads those as "no filter"."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, flt in self.filters.items():
+            raw = self.data.get(name) if self.data is not None else None
+            if raw is None or isinstance(flt, SearchFilter):
+                continue
+            ordering = isinstance(flt, django_filters.OrderingFilter)
+            if raw == "" or (ordering and "" in raw.split(",")):
+                if name not in self.form.errors:
+                    self.form.add_error(name, EMPTY)
+                valid = False
+        return valid
+
+
+class PageFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=Page.Status.choices)
     parent = IdFilter(help_text="Children of this page.")
     is_root = BoolFilter(field_name="parent", lookup_expr="isnull", help_text="Top-level pages.")
     is_home = BoolFilter()
@@ -137,8 +143,8 @@ class PageFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class MenuItemFilter(django_filters.FilterSet):
-    location = StrictChoiceFilter(choices=MenuItem.Location.choices)
+class MenuItemFilter(StrictFilterSet):
+    location = django_filters.ChoiceFilter(choices=MenuItem.Location.choices)
     parent = IdFilter()
     page_id = IdFilter(
         field_name="page", help_text="Items linking to this page."
@@ -150,7 +156,7 @@ class MenuItemFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class HeroFilter(django_filters.FilterSet):
+class HeroFilter(StrictFilterSet):
     q = SearchFilter("name", *localized("title"))
     ordering = django_filters.OrderingFilter(fields=("name", "updated_at"))
 
@@ -159,7 +165,7 @@ class HeroFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class PartnerFilter(django_filters.FilterSet):
+class PartnerFilter(StrictFilterSet):
     q = SearchFilter("name", "url")
     ordering = django_filters.OrderingFilter(fields=("order", "name"))
 
@@ -168,7 +174,7 @@ class PartnerFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class FooterLinkFilter(django_filters.FilterSet):
+class FooterLinkFilter(StrictFilterSet):
     q = SearchFilter("key", "route", *localized("label"))
     is_external = BoolFilter()
     ordering = django_filters.OrderingFilter(fields=("order", "key"))
@@ -178,9 +184,9 @@ class FooterLinkFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class RedirectFilter(django_filters.FilterSet):
+class RedirectFilter(StrictFilterSet):
     q = SearchFilter("old_path", "new_path")
-    status_code = StrictChoiceFilter(choices=Redirect.Kind.choices)
+    status_code = django_filters.ChoiceFilter(choices=Redirect.Kind.choices)
     ordering = django_filters.OrderingFilter(fields=("old_path", "created_at"))
 
     class Meta:
@@ -188,9 +194,11 @@ class RedirectFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class MediaAssetFilter(django_filters.FilterSet):
+class MediaAssetFilter(StrictFilterSet):
     q = SearchFilter("title", *localized("alt"))
-    mime_type = StrictChoiceFilter(choices=[(m, m) for m in sorted(ALLOWED_FORMATS.values())])
+    mime_type = django_filters.ChoiceFilter(
+        choices=[(m, m) for m in sorted(ALLOWED_FORMATS.values())]
+    )
     created_after = created_on_or_after()
     created_before = created_on_or_before()
     ordering = django_filters.OrderingFilter(fields=("created_at", "title", "size"))
@@ -200,7 +208,7 @@ class MediaAssetFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ContactSubmissionFilter(django_filters.FilterSet):
+class ContactSubmissionFilter(StrictFilterSet):
     q = SearchFilter("name", "email", "subject")
     emailed = BoolFilter(
         field_name="emailed_at", lookup_expr="isnull", exclude=True, help_text="Already mailed."

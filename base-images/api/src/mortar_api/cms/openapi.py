@@ -37,6 +37,7 @@ ERRORS = {
     406: "No acceptable response type in `Accept` (the API speaks JSON).",
     409: "Conflicts with other content: a duplicate, or content still referred to.",
     413: "Request body too large.",
+    414: "Request line too long: refused by the web server before the API (an HTML page).",
     415: "Unsupported `Content-Type` (JSON; media uploads: multipart/form-data).",
     422: "Matches this document but breaks a content rule it cannot express "
     "(see `errors`): rules between fields, a referenced object that does not exist, "
@@ -76,7 +77,7 @@ class MortarAutoSchema(AutoSchema):
 
     def error_statuses(self) -> list[int]:
         """The error statuses this operation can answer with (from the view's make-up)."""
-        codes = [400, 406]
+        codes = [400, 406, 414]
         has_body = self.method in BODY_METHODS and self._get_request_body() is not None
         if self._needs_auth():
             codes += [401, 403]
@@ -95,10 +96,15 @@ class MortarAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         for code in self.error_statuses():
-            if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(
-                    OpenApiResponse(ErrorSchema, ERRORS[code]), str(code), direction=direction
-                )
+            if str(code) in responses:
+                continue
+            if code == 414:  # gunicorn's (nginx's past 8 KiB) own page, not the error body
+                html = {"text/html": {"schema": {"type": "string"}}}
+                responses["414"] = {"description": ERRORS[code], "content": html}
+                continue
+            responses[str(code)] = self._get_response_for_code(
+                OpenApiResponse(ErrorSchema, ERRORS[code]), str(code), direction=direction
+            )
         return responses
 
     def _map_basic_serializer(self, serializer, direction):

@@ -108,7 +108,9 @@ class StrictMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors = {k: ["Unknown field."] for k in data if k not in self.fields}
-            if not isinstance(data, QueryDict):  # form data (uploads) is strings and files
+            if isinstance(data, QueryDict):  # form data (uploads): strings and files, once each
+                errors.update({k: ["Give this field once."] for k, v in data.lists() if len(v) > 1})
+            else:
                 for key, value in data.items():
                     field = self.fields.get(key)
                     problem = field and not field.read_only and json_type_error(field, value)

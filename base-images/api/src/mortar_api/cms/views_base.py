@@ -29,11 +29,17 @@ def body_limit(content_type: str) -> int:
     return base
 
 
-def refuse_nul_in_query(query_params) -> None:
-    """A NUL byte cannot reach PostgreSQL (psycopg refuses it): a 400, whatever the view."""
-    bad = sorted({k for k, values in query_params.lists() for v in values if "\x00" in v})
-    if bad:
-        raise ValidationError({k: ["Null characters are not allowed."] for k in bad})
+def check_query_string(query_params) -> None:
+    """400 for what no operation takes, whatever the view: a NUL (PostgreSQL refuses it) or a
+    parameter given twice (every parameter of this API is single; DRF would read the last)."""
+    errors = {}
+    for key, values in query_params.lists():
+        if len(values) > 1:
+            errors[key] = ["Give this parameter once."]
+        elif "\x00" in values[0]:
+            errors[key] = ["Null characters are not allowed."]
+    if errors:
+        raise ValidationError(dict(sorted(errors.items())))
 
 
 class MortarAPIMixin:
@@ -54,7 +60,7 @@ class MortarAPIMixin:
             length = 0
         if length > body_limit(request.META.get("CONTENT_TYPE", "")):
             raise PayloadTooLarge(f"Request body too large: {length} bytes.")
-        refuse_nul_in_query(request.query_params)
+        check_query_string(request.query_params)
         super().initial(request, *args, **kwargs)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import django_filters
 
-from mortar_api.cms.filters import BoolFilter, IdFilter, SearchFilter, StrictChoiceFilter
+from mortar_api.cms.filters import BoolFilter, IdFilter, SearchFilter, StrictFilterSet
 
 from .models import EVENTS, Webhook, WebhookDelivery
 
 
-class WebhookFilter(django_filters.FilterSet):
+class WebhookFilter(StrictFilterSet):
     q = SearchFilter("name", "url")
     is_active = BoolFilter()
     ordering = django_filters.OrderingFilter(fields=("name", "created_at"))
@@ -19,10 +19,10 @@ class WebhookFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class WebhookDeliveryFilter(django_filters.FilterSet):
+class WebhookDeliveryFilter(StrictFilterSet):
     webhook = IdFilter()
-    status = StrictChoiceFilter(choices=WebhookDelivery.Status.choices)
-    event = StrictChoiceFilter(choices=[(e, e) for e in EVENTS])
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    event = django_filters.ChoiceFilter(choices=[(e, e) for e in EVENTS])
     ordering = django_filters.OrderingFilter(fields=("created_at", "attempts"))
 
     class Meta:
