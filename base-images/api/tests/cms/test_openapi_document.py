@@ -103,6 +103,7 @@ def test_query_parameters_describe_the_strict_parsing(document: dict) -> None:
     assert params["page_size"] == {"type": "integer", "minimum": 1, "maximum": 200}
     assert params["parent"]["maximum"] == 2**63 - 1 and params["is_home"]["type"] == "boolean"
     assert params["status"]["enum"] == ["draft", "published"]
+    assert params["ordering"]["minItems"] == 1  # `?ordering=` is refused, not an empty list
     assert params["q"] == {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"}
     public = document["paths"]["/api/v1/pages/"]["get"]["parameters"]
     assert {p["name"]: p["schema"] for p in public}["lang"]["pattern"] == "^[^\\u0000]*$"

@@ -11,8 +11,8 @@ for a site's own views) adds, from what each view is made of:
   answers 400; strings with a format or pattern of their own exclude it already).
 
 ``postprocess`` (a ``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]`` entry) refuses NUL in
-free-text query parameters the same way and adds the OpenAPI links drf-spectacular cannot
-infer (an edited page to its public address, a redirect to its resolution).
+free-text query parameters the same way, says list parameters (``ordering``) have an item,
+and adds the OpenAPI links drf-spectacular cannot infer.
 """
 
 from __future__ import annotations
@@ -178,5 +178,8 @@ def postprocess(result: dict, generator, request, public) -> dict:
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "query" and _is_plain_text(schema):
                     schema["pattern"] = NO_NUL
+                if parameter.get("in") == "query" and schema.get("type") == "array":
+                    # `?ordering=` reads as one empty item, refused: an empty list cannot be sent
+                    schema["minItems"] = 1
     _links(result)
     return result
