@@ -106,6 +106,15 @@ class Upstream:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_TRACE(self) -> None:  # what a Django site answers
+                body = json.dumps({"upstream": outer.name, "path": self.path}).encode()
+                self.send_response(405)
+                self.send_header("Allow", "GET, HEAD, OPTIONS")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: object) -> None:
                 pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 from pathlib import Path
 
@@ -44,6 +45,28 @@ def test_two_sites_routed_by_host(stack: int, tmp_path: Path, upstreams) -> None
 
     assert get(stack, "beta.localhost", "/api/x")[1]["upstream"] == "ita_beta-api"
     assert get(stack, "beta.localhost", "/")[1]["upstream"] == "ita_beta-web"
+
+
+def test_trace_refused_by_nginx_is_answered_by_the_site(
+    stack: int, tmp_path: Path, upstreams
+) -> None:
+    """nginx's own 405 for TRACE has no Allow header; the site's answer (by prefix) is sent."""
+    _register_pair(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    for path, upstream in (
+        ("/api/v1/site/?lang=en", "ita_alpha-api"),
+        ("/about/", "ita_alpha-web"),
+    ):
+        conn = http.client.HTTPConnection("127.0.0.1", stack, timeout=10)
+        try:
+            conn.request("TRACE", path, headers={"Host": "alpha.localhost"})
+            resp = conn.getresponse()
+            body = json.loads(resp.read())
+        finally:
+            conn.close()
+        assert resp.status == 405 and resp.getheader("Allow") == "GET, HEAD, OPTIONS"
+        assert body == {"upstream": upstream, "path": path}
+    # Other methods still reach the site unchanged.
+    assert get(stack, "alpha.localhost", "/api/x")[1]["upstream"] == "ita_alpha-api"
 
 
 def test_unknown_host_connection_closed(stack: int, tmp_path: Path, upstreams) -> None:
