@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from mortar_api.media.models import MediaAsset
-from mortar_api.media.serializers import MediaAssetSerializer
+from mortar_api.media.serializers import MediaAssetSerializer, MediaUploadSerializer
 from mortar_api.media.validation import ALLOWED_FORMATS
 
 from . import filters
@@ -247,12 +247,16 @@ class ContactSubmissionViewSet(EditorReadOnlyViewSet):
 
 
 UPLOAD = OpenApiRequest(
-    MediaAssetSerializer,
+    MediaUploadSerializer,
     encoding={"file": {"contentType": ", ".join(sorted(ALLOWED_FORMATS.values()))}},
 )
 
 
-@extend_schema_view(create=extend_schema(request={"multipart/form-data": UPLOAD}))
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": UPLOAD}, responses={201: MediaAssetSerializer}
+    )
+)
 class MediaAssetViewSet(EditorViewSet):
     queryset = MediaAsset.objects.all()
     serializer_class = MediaAssetSerializer
@@ -272,6 +276,8 @@ class MediaAssetViewSet(EditorViewSet):
     def get_serializer_class(self):
         if self.request.method == "PATCH":  # metadata only; a new file means a new asset
             return MediaAssetUpdateSerializer
+        if self.request.method == "POST":
+            return MediaUploadSerializer
         return MediaAssetSerializer
 
 

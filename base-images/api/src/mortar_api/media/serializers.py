@@ -54,3 +54,13 @@ class MediaAssetSerializer(StrictModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return value
+
+
+class MediaUploadSerializer(MediaAssetSerializer):
+    """The multipart upload: a form carries only strings, so its alt texts are never null."""
+
+    class Meta(MediaAssetSerializer.Meta):
+        extra_kwargs = {
+            build_localized_fieldname("alt", lang): {"allow_null": False}
+            for lang in AVAILABLE_LANGUAGES
+        }
