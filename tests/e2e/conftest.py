@@ -5,27 +5,17 @@ two generated sites up at once, an SMTP sink for the sites' mail, all through th
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
 
-KIT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+# The stack and site helpers are shared with tests/contract (tests/support/kitstack.py).
+from kitstack import BIN, KIT, Stack, free_port  # noqa: F401 - BIN, KIT: tests import them here
+
 CONTENT = Path(__file__).resolve().parent / "site_content.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -50,55 +40,6 @@ class SiteRun:
     fresh_home: str = ""
     fresh_home_api: dict = field(default_factory=dict)
     fresh_site_api: dict = field(default_factory=dict)
-
-
-class Stack:
-    def __init__(self, home: Path, port: int):
-        self.home, self.port = home, port
-        self.env = {
-            **os.environ,
-            "MORTAR_HOME": str(home),
-            "MORTAR_HTTP_PORT": str(port),
-            # base venvs (wheels of this kit) are reused between runs; keyed by source hash
-            "MORTAR_BASE_VENVS": str(KIT / "test-artifacts" / "base-venvs"),
-            "HOME": str(home),
-        }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
-
-    def mortar(self, *args: str, check: bool = True, timeout: int = 600, input: str = ""):
-        proc = subprocess.run(
-            [str(BIN / "mortar"), *args], env=self.env, capture_output=True, text=True,
-            timeout=timeout, input=input,
-        )  # fmt: skip
-        if check and proc.returncode != 0:
-            raise AssertionError(f"mortar {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-        return proc
-
-    def get(self, host: str, path: str) -> requests.Response:
-        url = f"http://127.0.0.1:{self.port}{path}"
-        return requests.get(url, headers={"Host": host}, timeout=15)
-
-    def spawn(self, out: Path, **answers: str) -> Path:
-        args = [f"{k}={v}" for k, v in answers.items()]
-        proc = subprocess.run(
-            [str(BIN / "cookiecutter"), str(KIT), "--no-input", "-o", str(out), *args],
-            env=self.env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
-        return out / answers["site_slug"]
-
-    def site_python(self, site: SiteRun, *args: str, env: dict | None = None):
-        py = site.dir / ".venv" / "bin" / "python"
-        full = {
-            **self.env,
-            "MORTAR_ENV_FILE": str(site.dir / ".env"),
-            "DJANGO_SETTINGS_MODULE": f"{site.slug}_api.settings",
-            "MORTAR_BASE_DIR": str(site.dir),
-            **(env or {}),
-        }
-        return subprocess.run(
-            [str(py), *args], cwd=site.dir, env=full, capture_output=True, text=True, timeout=600
-        )
 
 
 @pytest.fixture(scope="session")
