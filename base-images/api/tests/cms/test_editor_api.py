@@ -105,6 +105,20 @@ def test_menu_change_invalidates_site(tenant_a, in_tenant, editor_client, client
     assert [i["label"] for i in public.get("/api/v1/site/").json()["menus"]["header"]] == ["About"]
 
 
+def test_created_link_is_not_sent_as_location(tenant_a, editor_client) -> None:
+    """A menu item's own link is its "url" field, which DRF would send as the Location of
+    the created object: gunicorn refuses a header with control or non-Latin-1 characters
+    and answered 500 to a saved item (found by the contract tier)."""
+    resp = editor_client(tenant_a).post(
+        "/api/v1/editor/menu-items/",
+        {"label_en": "Odd", "location": "footer", "url": "X\u00fb\U000fc89a\u0086\u000bhl"},
+        content_type="application/json",
+    )
+    assert resp.status_code == 201, resp.json()
+    assert resp.json()["url"] == "X\u00fb\U000fc89a\u0086\u000bhl"
+    assert "Location" not in resp
+
+
 def test_validation_errors_400_409_422_with_fields(tenant_a, in_tenant, editor_client) -> None:
     """400: does not match the document; 409: a duplicate; 422: a content rule."""
     with in_tenant(tenant_a):

@@ -96,6 +96,12 @@ class EditorViewSet(MortarAPIMixin, EditorListMixin, viewsets.ModelViewSet):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [EditorPermission]
 
+    def get_success_headers(self, data) -> dict[str, str]:
+        # DRF sends a created object's "url" field as Location: here that field is the
+        # editor's own link (menu items, partners), not this resource, and a link with
+        # control or non-Latin-1 characters made gunicorn answer 500 to a saved object.
+        return {}
+
 
 class EditorReadOnlyViewSet(MortarAPIMixin, EditorListMixin, viewsets.ReadOnlyModelViewSet):
     authentication_classes = EditorViewSet.authentication_classes
