@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from ..accounts.client_ip import client_ip
 from .caching import cached_response, response_key, store_response
 from .errors import error_body
 from .languages import resolve_language
@@ -269,7 +270,7 @@ class ContactView(PublicAPIView):
         lang = _request_language(request)
         serializer = ContactSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        submission = serializer.save(language=lang, ip_address=_client_ip(request))
+        submission = serializer.save(language=lang, ip_address=client_ip(request))
         # Stored first, so a broken mail server loses nothing; the task retries.
         from django.db import transaction
 
@@ -278,16 +279,3 @@ class ContactView(PublicAPIView):
             {"id": submission.pk, "detail": "Thank you, your message has been received."},
             status=status.HTTP_201_CREATED,
         )
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """The address the throttle counts (honours REST_FRAMEWORK["NUM_PROXIES"] behind nginx)."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_ipv46_address
-
-    ident = ContactThrottle().get_ident(request)
-    try:
-        validate_ipv46_address(ident)
-    except ValidationError:
-        return None
-    return ident
