@@ -24,3 +24,35 @@ def test_template_defaults_to_the_kit_version() -> None:
     if not path.exists():
         return
     assert json.loads(path.read_text())["mortar_version"] == VERSION
+
+
+def test_bump_version_changes_versions_only(tmp_path: Path) -> None:
+    """The script on a copy of the files it edits: the prompt text that shares the key in
+    cookiecutter's __prompts__ stays (1.1.0's bump once overwrote it with the version)."""
+    import shutil
+    import subprocess
+
+    edited = [
+        "VERSION",
+        "shared-infra/pyproject.toml",
+        "base-images/api/pyproject.toml",
+        "base-images/web/pyproject.toml",
+        "template/cookiecutter.json",
+        "scripts/bump-version",
+    ]
+    for rel in edited:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    before = json.loads((tmp_path / "template/cookiecutter.json").read_text())
+    subprocess.run(["bash", str(tmp_path / "scripts/bump-version"), "9.8.7"], check=True)
+    after = json.loads((tmp_path / "template/cookiecutter.json").read_text())
+    assert after["mortar_version"] == "9.8.7"
+    assert after["__prompts__"] == before["__prompts__"]
+    assert (tmp_path / "VERSION").read_text().strip() == "9.8.7"
+    for pkg in ("shared-infra", "base-images/api", "base-images/web"):
+        data = tomllib.loads((tmp_path / pkg / "pyproject.toml").read_text())
+        assert data["project"]["version"] == "9.8.7", pkg
+    bad = subprocess.run(["bash", str(tmp_path / "scripts/bump-version"), "1.2"], text=True,
+                         capture_output=True)  # fmt: skip
+    assert bad.returncode == 2 and "not X.Y.Z" in bad.stderr
+    assert (tmp_path / "VERSION").read_text().strip() == "9.8.7"
