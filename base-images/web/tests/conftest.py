@@ -1,12 +1,14 @@
 """Fixtures: one real api-base + web-base pair for the whole session (tests/stack.py).
 
 Database `mortar_webtest`, Redis prefix `webtest`, tenants `t1` (t1.webtest.localhost)
-and `t2` (t2.webtest.localhost) in English and Arabic.
+and `t2` (t2.webtest.localhost) in English and Arabic. MORTAR_TEST_WEB_NAME renames the
+database and prefix, so two checkouts can run this tier at once on one machine.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,12 +16,13 @@ import requests
 from stack import Stack
 
 T1, T2 = "t1.webtest.localhost", "t2.webtest.localhost"
+NAME = os.environ.get("MORTAR_TEST_WEB_NAME", "webtest")  # database mortar_<NAME>, prefix <NAME>
 _client_ips = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    s = Stack("webtest", {"t1": [T1], "t2": [T2]})
+    s = Stack(NAME, {"t1": [T1], "t2": [T2]})
     try:
         s.setup()
         s.api_script("seed", schema="t1", label="Tenant One", label_ar="المستأجر الأول")

@@ -110,10 +110,11 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     assert t1.get(f"/{slug}/").status_code == 404  # now cached as "not found" in web's Redis
     assert t1.get(f"/{slug}/").status_code == 404
     # the api's 404 itself (not only the rendered page: that key matches *{slug}* too)
-    cached = list(stack.redis().scan_iter(f"webtest:cache:web:*:api:{T1}:en:*pages/{slug}/*"))
+    pattern = f"{stack.prefix}:cache:web:*:api:{T1}:en:*pages/{slug}/*"
+    cached = list(stack.redis().scan_iter(pattern))
     assert cached, "web did not cache the api's answer"
     stack.api_script("publish", schema="t1", slug=slug, title_en="Fresh news", title_ar="أخبار")
-    response = t1.get(f"/{slug}/")  # the api bumped webtest:gen:<host>: no waiting for the TTL
+    response = t1.get(f"/{slug}/")  # the api bumped <prefix>:gen:<host>: no waiting for the TTL
     assert response.status_code == 200
     assert "X-Mortar-Cache" not in response.headers  # rendered afresh ...
     again = t1.get(f"/{slug}/")
@@ -315,7 +316,7 @@ def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
 
     user, password = f"webtest_acl_{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
     admin = stack.redis()
-    admin.execute_command("ACL", "SETUSER", user, *redis_acl_rules("webtest", password))
+    admin.execute_command("ACL", "SETUSER", user, *redis_acl_rules(stack.prefix, password))
     port = free_port()
     try:
         stack.start_web(
@@ -329,12 +330,12 @@ def test_web_caches_under_the_sites_redis_acl_user(stack) -> None:
         again = site.get(fresh)
         assert again.status_code == 404 and again.headers.get("X-Mortar-Cache") == "hit"
         # a cached 404 lives briefly (random URLs must not fill Redis); a page the full TTL
-        (not_found,) = admin.keys(f"webtest:cache:web:page:*:{fresh}")
+        (not_found,) = admin.keys(f"{stack.prefix}:cache:web:page:*:{fresh}")
         assert 0 < admin.ttl(not_found) <= 10
-        for key in admin.keys("webtest:cache:web:page:*:/about/team/"):
+        for key in admin.keys(f"{stack.prefix}:cache:web:page:*:/about/team/"):
             admin.delete(key)
         assert site.get("/about/team/").status_code == 200
-        (page_key,) = admin.keys("webtest:cache:web:page:*:/about/team/")
+        (page_key,) = admin.keys(f"{stack.prefix}:cache:web:page:*:/about/team/")
         assert admin.ttl(page_key) > 10
         assert site.get("/health/").json() == {
             "status": "ok",
@@ -419,7 +420,7 @@ def test_cache_ttl_zero_turns_web_caching_off(stack) -> None:
         site.base = f"http://127.0.0.1:{port}"
         slug = f"uncached-{uuid.uuid4().hex[:8]}"
         assert [site.get(f"/{slug}/").status_code for _ in range(2)] == [404, 404]
-        assert not list(stack.redis().scan_iter(f"webtest:cache:web:*{slug}*"))
+        assert not list(stack.redis().scan_iter(f"{stack.prefix}:cache:web:*{slug}*"))
         pages = [site.get("/about/") for _ in range(2)]
         assert all(p.status_code == 200 and "X-Mortar-Cache" not in p.headers for p in pages)
     finally:
