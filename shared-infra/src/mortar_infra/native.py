@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import logging
 import os
 import pwd
 import shutil
@@ -44,11 +45,7 @@ from mortar_infra.config import (
 )
 from mortar_infra.manifest import all_sites
 
-Say = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
+log = logging.getLogger(__name__)
 
 
 def _pg_ok(url: str) -> tuple[bool, str]:
@@ -192,7 +189,7 @@ def _prepare_pg_base(base: Path) -> None:
         )
 
 
-def _start_private_postgres(state: dict[str, Any], say: Say) -> dict[str, Any]:
+def _start_private_postgres(state: dict[str, Any]) -> dict[str, Any]:
     port = state.get("port") or _free_port()
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     if _pg_ok(url)[0]:
@@ -206,16 +203,16 @@ def _start_private_postgres(state: dict[str, Any], say: Say) -> dict[str, Any]:
     initdb, pg_ctl = _pg_bin("initdb", version), _pg_bin("pg_ctl", version)
     _prepare_pg_base(base)
     if not (data / "PG_VERSION").exists():
-        say(f"==> initdb {data}")
+        log.info(f"==> initdb {data}")
         _run(
             _as_pg_user([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
             "initdb",
         )
-    say(f"==> starting private PostgreSQL on 127.0.0.1:{port} (data in {data})")
+    log.info(f"==> starting private PostgreSQL on 127.0.0.1:{port} (data in {data})")
     opts = f"-p {port} -k {run} -c listen_addresses=127.0.0.1"
-    log = str(base / "postgres.log")
+    pg_log = str(base / "postgres.log")
     _run(
-        _as_pg_user([pg_ctl, "-D", str(data), "-l", log, "-o", opts, "-w", "-t", "60", "start"]),
+        _as_pg_user([pg_ctl, "-D", str(data), "-l", pg_log, "-o", opts, "-w", "-t", "60", "start"]),
         "pg_ctl start",
     )
     return {
@@ -228,10 +225,10 @@ def _start_private_postgres(state: dict[str, Any], say: Say) -> dict[str, Any]:
     }
 
 
-def _stop_private_postgres(state: dict[str, Any], say: Say) -> None:
+def _stop_private_postgres(state: dict[str, Any]) -> None:
     data = state.get("data_dir")
     if data and Path(data, "postmaster.pid").exists():
-        say("==> stopping private PostgreSQL")
+        log.info("==> stopping private PostgreSQL")
         pg_ctl = _pg_bin("pg_ctl", _read(Path(data, "PG_VERSION")))
         _run(_as_pg_user([pg_ctl, "-D", data, "-m", "fast", "-w", "stop"]), "pg_ctl stop")
 
@@ -249,7 +246,7 @@ def _redis_server_bin() -> str:
     return found
 
 
-def _start_private_redis(state: dict[str, Any], say: Say) -> dict[str, Any]:
+def _start_private_redis(state: dict[str, Any]) -> dict[str, Any]:
     base = mortar_home() / "redis"
     port = state.get("port") or _free_port()
     url = f"redis://127.0.0.1:{port}/0"
@@ -259,7 +256,7 @@ def _start_private_redis(state: dict[str, Any], say: Say) -> dict[str, Any]:
     base.mkdir(parents=True, exist_ok=True)
     acl = base / "users.acl"
     acl.touch()
-    say(f"==> starting private Redis on 127.0.0.1:{port}")
+    log.info(f"==> starting private Redis on 127.0.0.1:{port}")
     _run(
         [
             server,
@@ -296,12 +293,12 @@ def _start_private_redis(state: dict[str, Any], say: Say) -> dict[str, Any]:
     }
 
 
-def _stop_private_redis(state: dict[str, Any], say: Say) -> None:
+def _stop_private_redis(state: dict[str, Any]) -> None:
     try:
         pid = int(Path(state.get("pid_file", "/nonexistent")).read_text().strip())
     except (FileNotFoundError, ValueError):
         return
-    say("==> stopping private Redis")
+    log.info("==> stopping private Redis")
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -343,7 +340,7 @@ def _choose(
     return default_url if probe(default_url)[0] else None
 
 
-def servers_up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
+def servers_up(private: bool = False) -> dict[str, Any]:
     """PostgreSQL and Redis as `up` chooses them, private ones started when needed.
 
     Returns the recorded state; `infra.json` is written only when it changed.
@@ -361,18 +358,18 @@ def servers_up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
     )
     if ext:
         state["postgres"] = {"mode": "external", "url": ext, "started": False}
-        say(f"==> PostgreSQL: using {ext}")
+        log.info(f"==> PostgreSQL: using {ext}")
     else:
-        state["postgres"] = _start_private_postgres(pg_prev, say)
+        state["postgres"] = _start_private_postgres(pg_prev)
         write_json(infra_state_file(), state)  # recorded before Redis can fail
 
     r_prev = state.get("redis", {})
     ext = _choose("MORTAR_REDIS_ADMIN_URL", DEFAULT_REDIS_ADMIN_URL, _redis_ok, private, r_prev)
     if ext:
         state["redis"] = {"mode": "external", "url": ext, "started": False}
-        say(f"==> Redis: using {ext}")
+        log.info(f"==> Redis: using {ext}")
     else:
-        state["redis"] = _start_private_redis(r_prev, say)
+        state["redis"] = _start_private_redis(r_prev)
     changed = json.dumps(state, sort_keys=True) != before
     # Using only the machine's servers leaves no trace in a home that has none yet.
     if changed and (infra_state_file().exists() or "private" in _modes(state)):
@@ -384,13 +381,13 @@ def _modes(state: dict[str, Any]) -> set[str]:
     return {state.get(part, {}).get("mode", "external") for part in ("postgres", "redis")}
 
 
-def up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
+def up(private: bool = False) -> dict[str, Any]:
     """Bring the stack up (idempotent); returns the recorded state."""
     port = http_port()
     mortar_home().mkdir(parents=True, exist_ok=True)
-    state = servers_up(private, say)
+    state = servers_up(private)
 
-    say(f"==> nginx: config in {nginx.prefix()}, listening on 127.0.0.1:{port}")
+    log.info(f"==> nginx: config in {nginx.prefix()}, listening on 127.0.0.1:{port}")
     with nginx.config_lock():
         nginx.ensure_layout(port)
         for site in all_sites():  # re-render registered vhosts (the port may have changed)
@@ -407,17 +404,17 @@ def up(private: bool = False, say: Say = _quiet) -> dict[str, Any]:
     return state
 
 
-def down(say: Say = _quiet) -> None:
+def down() -> None:
     """Stop what `up` started: nginx and any private servers; external servers are left alone."""
     state = read_json(infra_state_file())
     if nginx.stop():
-        say("==> nginx stopped")
+        log.info("==> nginx stopped")
     state.pop("nginx", None)
     if state.get("redis", {}).get("started"):
-        _stop_private_redis(state["redis"], say)
+        _stop_private_redis(state["redis"])
         state["redis"]["started"] = False
     if state.get("postgres", {}).get("started"):
-        _stop_private_postgres(state["postgres"], say)
+        _stop_private_postgres(state["postgres"])
         state["postgres"]["started"] = False
     if state:
         write_json(infra_state_file(), state)

@@ -14,6 +14,7 @@ restored and `NginxError` carries nginx's own message.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
 import subprocess
@@ -36,6 +37,7 @@ from mortar_infra.config import (
 )
 from mortar_infra.manifest import Site, all_sites
 
+log = logging.getLogger(__name__)
 Mode = Literal["native", "compose"]
 COMPOSE_CONF_DIR = "/etc/nginx"
 
@@ -156,6 +158,7 @@ def _first_problem(stderr: str) -> str:
 
 def check_config() -> None:
     """`nginx -t` on the whole config; `NginxError` with nginx's message if it fails."""
+    log.debug(f"nginx -t ({conf_path()})")
     res = _nginx("-t", "-q")
     if res.returncode != 0:
         raise NginxError(f"nginx -t failed: {_first_problem(res.stderr)}")
@@ -201,6 +204,7 @@ def reload(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     old = _children(pid)
+    log.debug(f"nginx reload (SIGHUP to pid {pid})")
     os.kill(pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout
     # Live once new workers exist and every old one has stopped accepting

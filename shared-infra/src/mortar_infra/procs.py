@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ from pathlib import Path
 from mortar_infra.config import MortarError
 from mortar_infra.manifest import Site
 
+log = logging.getLogger(__name__)
 ROLES = ("api", "web", "worker", "beat")
 # gunicorn masters: SIGHUP starts new workers with freshly imported code (no --preload)
 # and retires the old ones gracefully, so requests are not dropped.
@@ -133,21 +135,22 @@ def start(
         if pid:
             started[role] = pid
             continue
-        with open(log_file(site, role), "ab") as log:
-            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {role}\n".encode())
-            log.flush()
+        with open(log_file(site, role), "ab") as out:
+            out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {role}\n".encode())
+            out.flush()
             proc = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {procs[role]}"],
                 cwd=site.site_dir,
                 env=full_env,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         _pid_file(site, role).write_text(f"{proc.pid}\n")
         _write_record(site, role, proc.pid, env)
         started[role] = proc.pid
+        log.debug(f"{site.slug}: started {role} (pid {proc.pid}): {procs[role]}")
     return started
 
 
@@ -158,7 +161,8 @@ def stop(site: Site, timeout: float = 15.0, roles: Iterable[str] = ROLES) -> lis
     """
     roles = list(roles)
     pids = {role: pid for role, pid in status(site).items() if pid and role in roles}
-    for pid in pids.values():
+    for role, pid in pids.items():
+        log.debug(f"{site.slug}: SIGTERM to {role} (process group {pid})")
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -169,6 +173,7 @@ def stop(site: Site, timeout: float = 15.0, roles: Iterable[str] = ROLES) -> lis
         while time.monotonic() < deadline and _group_alive(pid):
             time.sleep(0.2)
         if _group_alive(pid):
+            log.debug(f"{site.slug}: {role} still runs after its timeout: SIGKILL")
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:

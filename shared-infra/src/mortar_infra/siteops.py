@@ -12,13 +12,13 @@ run are stopped again and the vhost left as it was.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +34,8 @@ from mortar_infra.manifest import (
     registered_site,
 )
 
-Say = Callable[[str], None]
+log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = float(os.environ.get("MORTAR_HEALTH_TIMEOUT", "90"))
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -81,6 +77,7 @@ def manage(
     Returns its stdout.
     """
     python = siteenv.site_python(site)
+    log.debug(f"{site.slug}: {tool}.manage {' '.join(args)}")
     env = {**os.environ, **process_env(site), **(extra_env or {})}
     if tool == "mortar_web":
         env["DJANGO_SETTINGS_MODULE"] = f"{site.slug}_web.settings"
@@ -152,38 +149,38 @@ def check_ready(site_dir: Path) -> Site:
     return s
 
 
-def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> UpResult:
+def up(site_dir: Path, admin_password: str | None = None) -> UpResult:
     site = check_ready(site_dir)
-    say(f"==> {site.slug}: {site.name} ({', '.join(site.all_domains)})")
-    clock = _Clock(say)
-    venv_changed = siteenv.ensure_site_venv(site, say)
+    log.info(f"==> {site.slug}: {site.name} ({', '.join(site.all_domains)})")
+    clock = _Clock()
+    venv_changed = siteenv.ensure_site_venv(site)
     clock.lap("venv")
-    provision.provision(site, say=say)
+    provision.provision(site)
     clock.lap("provision")
-    say("==> migrating (public schema, tenant template, tenants)")
+    log.info("==> migrating (public schema, tenant template, tenants)")
     manage(site, "migrate_tenants", "--verbosity", "0")
     manage(site, "collectstatic", "--noinput", "--verbosity", "0")
     manage(site, "collectstatic", "--noinput", "--verbosity", "0", tool="mortar_web")
     clock.lap("migrate + collectstatic")
-    say("==> first tenant")
+    log.info("==> first tenant")
     extra = {"MORTAR_ADMIN_PASSWORD": admin_password} if admin_password else None
     out = manage(site, "ensure_first_tenant", extra_env=extra)
     admin_lines = [ln for ln in out.splitlines() if ln.startswith("admin ")]
     for line in out.splitlines():
         if not line.startswith("admin "):  # the login is printed once, in the summary
-            say(f"    {line}")
+            log.info(f"    {line}")
     clock.lap("first tenant")
     if venv_changed and any(procs.status(site).values()):
-        say("==> the site's packages changed: restarting its processes")
+        log.info("==> the site's packages changed: restarting its processes")
         procs.stop(site)
     already = all(procs.status(site).values())
-    say("==> processes " + ("already running" if already else "api, web, worker, beat"))
+    log.info("==> processes " + ("already running" if already else "api, web, worker, beat"))
     env = process_env(site)
     procs.start(site, siteenv.site_python(site), env)
     try:
         _wait_healthy(site, HEALTH_TIMEOUT)
         clock.lap("start + health")
-        register(site, say)
+        register(site)
     except MortarError:
         if not already:
             procs.stop(site)
@@ -194,25 +191,27 @@ def up(site_dir: Path, say: Say = _quiet, admin_password: str | None = None) -> 
         raise MortarError(f"{site.slug} is up but nginx answers {status} for {site.domains[0]}")
     clock.lap("nginx")
     for role, why in procs.stale(site, env).items():
-        say(f"==> {role} {why}: `mortar site restart {site.site_dir}` loads it")
+        log.info(f"==> {role} {why}: `mortar site restart {site.site_dir}` loads it")
     return UpResult(site=site, urls=urls, admin_lines=admin_lines, started=not already)
 
 
 class _Clock:
     """Prints how long each step of `up` took (where a slow machine spends its time)."""
 
-    def __init__(self, say: Say) -> None:
-        self.say, self.last = say, time.monotonic()
+    def __init__(self) -> None:
+        self.last = time.monotonic()
 
     def lap(self, step: str) -> None:
         now = time.monotonic()
-        self.say(f"    {step}: {now - self.last:.1f}s")
+        log.info(f"    {step}: {now - self.last:.1f}s")
         self.last = now
 
 
-def register(site: Site, say: Say = _quiet) -> None:
+def register(site: Site) -> None:
     reloaded = nginx.register(site)
-    say(f"==> nginx routes {' '.join(site.all_domains)}" + ("" if reloaded else " (not running)"))
+    log.info(
+        f"==> nginx routes {' '.join(site.all_domains)}" + ("" if reloaded else " (not running)")
+    )
 
 
 def site_urls(site: Site) -> list[str]:
@@ -220,18 +219,20 @@ def site_urls(site: Site) -> list[str]:
     return [f"http://{d}:{port}/" for d in site.all_domains]
 
 
-def down(site_dir: Path, say: Say = _quiet) -> list[str]:
+def down(site_dir: Path) -> list[str]:
     """Unroute the site (its domains then get nginx's closing default server), stop it."""
     site = load_site(site_dir)
     if nginx.vhost_path(site.slug).exists():
         nginx.unregister(site.slug)
-        say(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+        log.info(f"==> nginx no longer routes {' '.join(site.all_domains)}")
     stopped = procs.stop(site)
-    say(f"==> {site.slug}: " + (f"stopped {', '.join(stopped)}" if stopped else "was not running"))
+    log.info(
+        f"==> {site.slug}: " + (f"stopped {', '.join(stopped)}" if stopped else "was not running")
+    )
     return stopped
 
 
-def restart(site_dir: Path, roles: list[str], say: Say = _quiet) -> dict[str, str]:
+def restart(site_dir: Path, roles: list[str]) -> dict[str, str]:
     """Restart roles gracefully so they load the site's current code and `.env`.
 
     api/web (gunicorn): SIGHUP - new workers, old ones finish their requests - unless the
@@ -253,14 +254,14 @@ def restart(site_dir: Path, roles: list[str], say: Say = _quiet) -> dict[str, st
         if running[role] is None:
             done[role] = "started (was not running)"
         elif role in procs.RELOADABLE and procs.has_env(site, role, env):
-            say(f"==> {role}: graceful reload (SIGHUP)")
+            log.info(f"==> {role}: graceful reload (SIGHUP)")
             if procs.reload(site, role, env):
                 done[role] = "reloaded"
                 continue
             done[role] = "restarted (reload did not finish)"
             procs.stop(site, roles=[role])
         else:
-            say(
+            log.info(
                 f"==> {role}: stopping"
                 + (" (warm: running tasks finish)" if role == "worker" else "")
             )
@@ -269,11 +270,11 @@ def restart(site_dir: Path, roles: list[str], say: Say = _quiet) -> dict[str, st
     procs.start(site, siteenv.site_python(site), env, roles=roles)
     _wait_healthy(site, HEALTH_TIMEOUT, tuple(roles))
     for role, what in done.items():
-        say(f"==> {role}: {what}")
+        log.info(f"==> {role}: {what}")
     return done
 
 
-def forget(slug: str, say: Say = _quiet) -> None:
+def forget(slug: str) -> None:
     """Remove everything Mortar remembers about a site: its routing, ports, logs, pids.
 
     The site's folder, database and Redis user are not touched (`deprovision` drops those).
@@ -286,9 +287,9 @@ def forget(slug: str, say: Say = _quiet) -> None:
         )
     if nginx.vhost_path(slug).exists():
         nginx.unregister(slug)
-        say(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+        log.info(f"==> nginx no longer routes {' '.join(site.all_domains)}")
     forget_site(slug)
-    say(f"==> {slug} forgotten ({site.state_dir} removed)")
+    log.info(f"==> {slug} forgotten ({site.state_dir} removed)")
 
 
 def run_manage(site_dir: Path, args: list[str]) -> int:
@@ -334,7 +335,6 @@ def add_tenant(
     site_dir: Path,
     domain: str,
     admin_email: str | None,
-    say: Say = _quiet,
     admin_password: str | None = None,
     name: str | None = None,
     empty: bool = False,
@@ -363,10 +363,10 @@ def add_tenant(
     out = manage(site, *args, extra_env=extra)
     for line in out.splitlines():
         if not line.startswith("admin "):  # printed once, by the caller
-            say(f"    {line}")
+            log.info(f"    {line}")
     site = add_domains(site.slug, [domain])
     if nginx.vhost_path(site.slug).exists():
-        register(site, say)
+        register(site)
     return [ln for ln in out.splitlines() if ln.startswith("admin ")]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import click
 
 from mortar_infra import nginx
 from mortar_infra.cli import infra
-from mortar_infra.clitools import handle_errors, say
+from mortar_infra.clitools import handle_errors
 from mortar_infra.config import UsageError
 from mortar_infra.manifest import all_sites
+
+log = logging.getLogger(__name__)
 
 
 @infra.command()
@@ -31,7 +34,7 @@ def up(private: bool) -> None:
     """
     from mortar_infra import native  # psycopg/redis only when needed
 
-    native.up(private=private, say=say)
+    native.up(private=private)
     _print_status(native.status())
 
 
@@ -41,8 +44,8 @@ def down() -> None:
     """Stop what `infra up` started (nginx, private servers); external servers stay up."""
     from mortar_infra import native  # psycopg/redis only when needed
 
-    native.down(say=say)
-    say("==> stack down")
+    native.down()
+    log.info("==> stack down")
 
 
 @infra.command()
@@ -94,7 +97,7 @@ def render_nginx(mode: str, out_dir: Path) -> None:
     """Render the nginx config for every known site (e.g. for shared-infra/compose.yml)."""
     written = nginx.render_all(mode, out_dir, all_sites())  # type: ignore[arg-type]
     for p in written:
-        say(f"==> wrote {p}")
+        log.info(f"==> wrote {p}")
 
 
 def _kit_shared_infra() -> Path | None:
@@ -118,4 +121,4 @@ def compose_init(target: Path | None) -> None:
     if target is None:
         raise UsageError("no shared-infra folder found; pass --dir")
     for line in init_compose(target, all_sites()):
-        say(line)
+        log.info(line)
