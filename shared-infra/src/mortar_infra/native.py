@@ -23,7 +23,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from mortar_infra.config import (
     write_json,
 )
 from mortar_infra.manifest import all_sites
+from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +279,8 @@ def _start_private_redis(state: dict[str, Any]) -> dict[str, Any]:
         ],
         "redis-server",
     )
-    deadline = time.monotonic() + 20
-    while not _redis_ok(url)[0]:
-        if time.monotonic() > deadline:
-            raise MortarError(f"private Redis did not answer on {port}; see {base / 'redis.log'}")
-        time.sleep(0.1)
+    if not wait_until(lambda: _redis_ok(url)[0], 20, 0.1, "private Redis"):
+        raise MortarError(f"private Redis did not answer on {port}; see {base / 'redis.log'}")
     return {
         "mode": "private",
         "url": url,
@@ -303,13 +300,15 @@ def _stop_private_redis(state: dict[str, Any]) -> None:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+    wait_until(lambda: not _pid_alive(pid), 20, 0.05, "private Redis to stop")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- up / down / status

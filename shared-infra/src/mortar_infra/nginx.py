@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ from mortar_infra.config import (
     write_atomic,
 )
 from mortar_infra.manifest import Site, all_sites
+from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
 Mode = Literal["native", "compose"]
@@ -206,13 +206,14 @@ def reload(timeout: float = 10.0) -> bool:
     old = _children(pid)
     log.debug(f"nginx reload (SIGHUP to pid {pid})")
     os.kill(pid, signal.SIGHUP)
-    deadline = time.monotonic() + timeout
+
     # Live once new workers exist and every old one has stopped accepting
     # (exited, or retitled "worker process is shutting down").
-    while time.monotonic() < deadline:
-        if _children(pid) - old and all(_retired(w) for w in old):
-            return True
-        time.sleep(0.01)
+    def live() -> bool:
+        return bool(_children(pid) - old) and all(_retired(w) for w in old)
+
+    if wait_until(live, timeout, 0.01, "nginx reload"):
+        return True
     raise NginxError(f"nginx (pid {pid}) did not apply the new config; see {error_log()}")
 
 
@@ -233,12 +234,9 @@ def start() -> int:
     res = _nginx()
     if res.returncode != 0:
         raise NginxError(f"nginx did not start: {_first_problem(res.stderr)}")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        pid = running_pid()
-        if pid:
-            return pid
-        time.sleep(0.05)
+    pid = wait_until(running_pid, 10, 0.05, "nginx start")
+    if pid:
+        return pid
     raise NginxError(f"nginx did not write {pid_path()}; see {error_log()}")
 
 
@@ -248,12 +246,8 @@ def stop(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGQUIT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running_pid() is None:
-            return True
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGTERM)
+    if not wait_until(lambda: running_pid() is None, timeout, 0.05, "nginx stop"):
+        os.kill(pid, signal.SIGTERM)
     return True
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mortar_infra.config import MortarError
 from mortar_infra.manifest import Site
+from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
 ROLES = ("api", "web", "worker", "beat")
@@ -168,11 +169,9 @@ def stop(site: Site, timeout: float = 15.0, roles: Iterable[str] = ROLES) -> lis
         except ProcessLookupError:
             pass
     started = time.monotonic()
-    for role, pid in pids.items():
-        deadline = started + max(timeout, STOP_TIMEOUT.get(role, 0.0))
-        while time.monotonic() < deadline and _group_alive(pid):
-            time.sleep(0.2)
-        if _group_alive(pid):
+    for role, pid in pids.items():  # one clock for all: they stop in parallel
+        left = started + max(timeout, STOP_TIMEOUT.get(role, 0.0)) - time.monotonic()
+        if not wait_until(lambda p=pid: not _group_alive(p), left, 0.2, f"{role} to stop"):
             log.debug(f"{site.slug}: {role} still runs after its timeout: SIGKILL")
             try:
                 os.killpg(pid, signal.SIGKILL)
@@ -209,14 +208,15 @@ def reload(site: Site, role: str, env: dict[str, str], timeout: float = 30.0) ->
         raise ValueError(f"{role} is not a running gunicorn role")
     old = children(pid)
     os.kill(pid, signal.SIGHUP)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def replaced() -> bool:  # new workers, none of the old ones left
         now = children(pid)
-        if not (old & now) and now:
-            _write_record(site, role, pid, env)
-            return True
-        time.sleep(0.1)
-    return False
+        return bool(now) and not (old & now)
+
+    if not wait_until(replaced, timeout, 0.1, f"{role} reload"):
+        return False
+    _write_record(site, role, pid, env)
+    return True
 
 
 def has_env(site: Site, role: str, env: dict[str, str]) -> bool:

@@ -33,6 +33,7 @@ from mortar_infra.manifest import (
     load_site,
     registered_site,
 )
+from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = float(os.environ.get("MORTAR_HEALTH_TIMEOUT", "90"))
@@ -114,17 +115,16 @@ def health(site: Site) -> dict[str, bool]:
 
 
 def _wait_healthy(site: Site, timeout: float, roles: tuple[str, ...] = procs.ROLES) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = procs.status(site)
-        dead = [r for r, pid in state.items() if pid is None and r in roles]
+    def healthy() -> bool:  # a role that died will not become healthy: say so at once
+        dead = [r for r, pid in procs.status(site).items() if pid is None and r in roles]
         if dead:
             raise MortarError(
                 f"{site.slug}: {', '.join(dead)} exited at start{_log_tails(site, dead)}"
             )
-        if all(ok for r, ok in health(site).items() if r in roles):
-            return
-        time.sleep(0.5)
+        return all(ok for r, ok in health(site).items() if r in roles)
+
+    if wait_until(healthy, timeout, 0.5, f"{site.slug} healthy"):
+        return
     bad = [r for r, ok in health(site).items() if not ok and r in roles]
     raise MortarError(
         f"{site.slug}: {', '.join(bad)} not healthy after {timeout:.0f}s{_log_tails(site, bad)}"
