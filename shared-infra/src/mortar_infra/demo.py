@@ -18,7 +18,8 @@ from pathlib import Path
 
 from mortar_infra import native, nginx, procs, siteenv, siteops
 from mortar_infra.config import MortarError, UsageError, mortar_home
-from mortar_infra.manifest import load_site
+from mortar_infra.manifest import Site, load_site
+from mortar_infra.processenv import process_env
 
 log = logging.getLogger(__name__)
 DEMO_ANSWERS = {
@@ -63,8 +64,8 @@ def _password(slug: str) -> str:
     return pw
 
 
-def load_content(site: siteops.Site) -> None:
-    env = {**os.environ, **siteops.process_env(site)}
+def load_content(site: Site) -> None:
+    env = {**os.environ, **process_env(site)}
     proc = subprocess.run(
         [str(siteenv.site_python(site)), str(CONTENT_SCRIPT), site.slug],
         cwd=site.site_dir, env=env, capture_output=True, text=True,

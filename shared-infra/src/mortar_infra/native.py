@@ -27,9 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import redis
-
 from mortar_infra import nginx
 from mortar_infra.config import (
     DEFAULT_POSTGRES_ADMIN_URL,
@@ -44,34 +41,9 @@ from mortar_infra.config import (
 )
 from mortar_infra.manifest import all_sites
 from mortar_infra.polling import wait_until
+from mortar_infra.probes import pg_ok, redis_ok
 
 log = logging.getLogger(__name__)
-
-
-def _pg_ok(url: str) -> tuple[bool, str]:
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            row = conn.execute("SHOW server_version").fetchone()
-            return True, f"PostgreSQL {row[0] if row else '?'}"
-    except psycopg.Error as exc:
-        return False, (str(exc).strip().splitlines() or [repr(exc)])[0]
-
-
-def _redis_ok(url: str) -> tuple[bool, str]:
-    try:
-        r = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-        r.ping()
-        return True, f"Redis {r.info('server').get('redis_version', '?')}"
-    except redis.RedisError as exc:
-        return False, str(exc) or repr(exc)
-
-
-def _tcp_ok(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def _free_port() -> int:
@@ -192,7 +164,7 @@ def _prepare_pg_base(base: Path) -> None:
 def _start_private_postgres(state: dict[str, Any]) -> dict[str, Any]:
     port = state.get("port") or _free_port()
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    if _pg_ok(url)[0]:
+    if pg_ok(url)[0]:
         return {**state, "mode": "private", "url": url, "port": port}
     _pg_bin("pg_ctl")  # fail early, before making folders, when PostgreSQL is not installed
     _need_pg_user()
@@ -250,7 +222,7 @@ def _start_private_redis(state: dict[str, Any]) -> dict[str, Any]:
     base = mortar_home() / "redis"
     port = state.get("port") or _free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    if _redis_ok(url)[0]:
+    if redis_ok(url)[0]:
         return {**state, "mode": "private", "url": url, "port": port}
     server = _redis_server_bin()
     base.mkdir(parents=True, exist_ok=True)
@@ -279,7 +251,7 @@ def _start_private_redis(state: dict[str, Any]) -> dict[str, Any]:
         ],
         "redis-server",
     )
-    if not wait_until(lambda: _redis_ok(url)[0], 20, 0.1, "private Redis"):
+    if not wait_until(lambda: redis_ok(url)[0], 20, 0.1, "private Redis"):
         raise MortarError(f"private Redis did not answer on {port}; see {base / 'redis.log'}")
     return {
         "mode": "private",
@@ -351,7 +323,7 @@ def servers_up(private: bool = False) -> dict[str, Any]:
     ext = _choose(
         "MORTAR_POSTGRES_ADMIN_URL",
         DEFAULT_POSTGRES_ADMIN_URL,
-        _pg_ok,
+        pg_ok,
         private,
         pg_prev,
     )
@@ -363,7 +335,7 @@ def servers_up(private: bool = False) -> dict[str, Any]:
         write_json(infra_state_file(), state)  # recorded before Redis can fail
 
     r_prev = state.get("redis", {})
-    ext = _choose("MORTAR_REDIS_ADMIN_URL", DEFAULT_REDIS_ADMIN_URL, _redis_ok, private, r_prev)
+    ext = _choose("MORTAR_REDIS_ADMIN_URL", DEFAULT_REDIS_ADMIN_URL, redis_ok, private, r_prev)
     if ext:
         state["redis"] = {"mode": "external", "url": ext, "started": False}
         log.info(f"==> Redis: using {ext}")
@@ -417,63 +389,3 @@ def down() -> None:
         state["postgres"]["started"] = False
     if state:
         write_json(infra_state_file(), state)
-
-
-def status() -> dict[str, Any]:
-    """Each component, where it is, and whether it answers right now."""
-    from mortar_infra.config import postgres_admin_url, redis_admin_url
-
-    state = read_json(infra_state_file())
-    port = state.get("http_port") or http_port()
-    pid = nginx.running_pid()
-    nginx_ok = bool(pid) and _tcp_ok(port)
-    pg_url, r_url = postgres_admin_url(), redis_admin_url()
-    pg_ok, pg_detail = _pg_ok(pg_url)
-    r_ok, r_detail = _redis_ok(r_url)
-    components = [
-        {
-            "name": "nginx",
-            "mode": "native",
-            "address": f"127.0.0.1:{port}",
-            "ok": nginx_ok,
-            "detail": f"pid {pid}" if pid else "not running",
-        },
-        {
-            "name": "postgres",
-            "mode": state.get("postgres", {}).get("mode", "external"),
-            "address": _redact(pg_url),
-            "ok": pg_ok,
-            "detail": pg_detail,
-        },
-        {
-            "name": "redis",
-            "mode": state.get("redis", {}).get("mode", "external"),
-            "address": _redact(r_url),
-            "ok": r_ok,
-            "detail": r_detail,
-        },
-    ]
-    sites = [
-        {
-            "slug": s.slug,
-            "domains": s.domains,
-            "api_port": s.api_port,
-            "web_port": s.web_port,
-            "registered": nginx.vhost_path(s.slug).exists(),
-            "site_dir": s.site_dir,
-            "folder": Path(s.site_dir, "mortar.toml").is_file(),
-        }
-        for s in all_sites()
-    ]
-    return {
-        "home": str(mortar_home()),
-        "healthy": all(c["ok"] for c in components),
-        "components": components,
-        "sites": sites,
-    }
-
-
-def _redact(url: str) -> str:
-    from mortar_infra.provision import _redact as redact
-
-    return redact(url)

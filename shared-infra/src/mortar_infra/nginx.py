@@ -314,6 +314,21 @@ def unregister(slug: str) -> bool:
     return apply_vhost(slug, None)
 
 
+def route(site: Site) -> None:
+    """`register`, with the progress line `site up` and `tenant add` print."""
+    note = "" if register(site) else " (not running)"
+    log.info(f"==> nginx routes {' '.join(site.all_domains)}{note}")
+
+
+def unroute(site: Site) -> bool:
+    """`unregister` a routed site, with its progress line; False if it was not routed."""
+    if not vhost_path(site.slug).exists():
+        return False
+    unregister(site.slug)
+    log.info(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+    return True
+
+
 def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = None) -> list[Path]:
     """Write nginx.conf + sites/<slug>.conf for `sites` into `out_dir` (compose or native)."""
     written = []

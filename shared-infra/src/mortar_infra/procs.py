@@ -64,6 +64,16 @@ def log_file(site: Site, role: str) -> Path:
     return site.state_dir / "logs" / f"{role}.log"
 
 
+def log_tails(site: Site, roles: list[str], lines: int = 6) -> str:
+    """The last lines of each role's log, for an error message that says why."""
+    out = []
+    for role in roles:
+        path = log_file(site, role)
+        tail = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+        out.append(f"\n--- {path} (last lines)\n" + "\n".join(tail))
+    return "".join(out)
+
+
 def _record_file(site: Site, role: str) -> Path:
     return site.state_dir / "run" / f"{role}.json"
 

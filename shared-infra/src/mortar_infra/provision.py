@@ -32,6 +32,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from mortar_infra.config import MortarError, postgres_admin_url, redis_admin_url
 from mortar_infra.envfile import read_env, update_env
 from mortar_infra.manifest import Site
+from mortar_infra.urls import redact
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _admin_pg(url: str | None = None) -> psycopg.Connection:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        raise MortarError(f"cannot reach PostgreSQL ({_redact(url)}): {first}") from None
+        raise MortarError(f"cannot reach PostgreSQL ({redact(url)}): {first}") from None
 
 
 def _admin_redis(url: str | None = None) -> redis.Redis:
@@ -102,16 +103,8 @@ def _admin_redis(url: str | None = None) -> redis.Redis:
     try:
         r.ping()
     except redis.RedisError as exc:
-        raise MortarError(f"cannot reach Redis ({_redact(url)}): {exc}") from None
+        raise MortarError(f"cannot reach Redis ({redact(url)}): {exc}") from None
     return r
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def _password_from(url: str | None, user: str) -> str | None:

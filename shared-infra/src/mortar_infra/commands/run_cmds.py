@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,9 +85,9 @@ def manage(site_dir: Path, args: tuple[str, ...]) -> None:
     Examples: `mortar site manage . list_tenants`, `mortar site manage . makemigrations`,
     `mortar site manage . createsuperuser`. Output is streamed; the exit code is the command's.
     """
-    from mortar_infra import siteops
+    from mortar_infra.processenv import run_manage
 
-    sys.exit(handle_errors(siteops.run_manage)(site_dir, list(args)))
+    sys.exit(handle_errors(run_manage)(site_dir, list(args)))
 
 
 @site.command(name="status")
@@ -97,20 +99,20 @@ def status_cmd(as_json: bool) -> None:
 
     rows = [siteops.site_status(s) for s in all_sites()]
     if as_json:
-        click.echo(siteops.to_json(rows))
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
     else:
         if not rows:
             click.echo("no sites (spawn one with cookiecutter, then `mortar site up <dir>`)")
         for r in rows:
-            procs = " ".join(f"{k}:{v or '-'}" for k, v in r["processes"].items())
-            health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r["health"].items())
-            click.echo(f"{r['state']:<8} {r['slug']:<20} {' '.join(r['domains'])}")
-            if not r["folder"]:
+            procs = " ".join(f"{k}:{v or '-'}" for k, v in r.processes.items())
+            health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r.health.items())
+            click.echo(f"{r.state:<8} {r.slug:<20} {' '.join(r.domains)}")
+            if not r.folder:
                 click.echo(
-                    f"         folder missing: `mortar site forget {r['slug']}` drops the entry"
+                    f"         folder missing: `mortar site forget {r.slug}` drops the entry"
                 )
-            click.echo(f"         {procs}  health {health}  dir {r['site_dir']}")
-    if any(r["state"] == "degraded" for r in rows):
+            click.echo(f"         {procs}  health {health}  dir {r.site_dir}")
+    if any(r.state == "degraded" for r in rows):
         sys.exit(1)
 
 
@@ -129,10 +131,11 @@ def add(
     The tenant starts with its site name in every language, a published welcome home page
     and a header menu (unless --empty).
     """
-    from mortar_infra import siteops
+    from mortar_infra.tenants import add_tenant
+    from mortar_infra.urls import site_url
 
-    lines = siteops.add_tenant(site_dir, domain, admin_email, name=name, empty=empty)
-    click.echo(f"==> tenant for {domain} ready: {siteops.site_urls_for(domain)}")
+    lines = add_tenant(site_dir, domain, admin_email, name=name, empty=empty)
+    click.echo(f"==> tenant for {domain} ready: {site_url(domain)}")
     for line in lines:
         click.echo(f"    {line}")
 
