@@ -125,7 +125,7 @@ def test_root_private_postgres_lives_outside_a_home_postgres_cannot_reach(
     """Root's default home (~/.mortar under a 0700 ~) works without setting anything: the
     cluster goes to /var/lib/mortar/postgres-<hash>, linked from the home, and survives
     down/up."""
-    from mortar_infra.native import PG_FALLBACK_ROOT
+    from mortar_infra.privateservers import PG_FALLBACK_ROOT
 
     tmp_path.chmod(0o700)
     home = tmp_path / "root-home" / ".mortar"

@@ -17,8 +17,8 @@ LAYERS = [
     {"envfile", "manifest"},  # a site's files
     {"urls", "procs", "siteenv", "nginx"},  # one mechanism each
     {"provision", "processenv", "probes", "compose"},
-    {"native", "stackstatus", "tenants"},
-    {"siteops"},  # a site's life: up, restart, down, forget, status
+    {"privateservers", "stackstatus", "tenants"},
+    {"native", "siteops"},  # the stack's and a site's life: up, down, ...
     {"demo", "servers"},
     {"cli", "clitools", "commands"},  # the click CLI
 ]
