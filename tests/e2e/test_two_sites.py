@@ -181,7 +181,7 @@ def test_added_tenant_serves_its_own_content(stack, sites, tag):
     home = get(stack, domain, "/")
     assert home.status_code == 200 and "Welcome to Gamma Co" in home.text
     assert run.marker not in home.text
-    from mortar_infra.siteops import schema_for
+    from mortar_infra.tenants import schema_for
 
     content = stack.site_python(
         run, str(__import__("conftest").CONTENT), schema_for(domain), f"Gamma {tag}",

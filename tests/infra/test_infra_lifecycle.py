@@ -16,7 +16,7 @@ import redis
 from infra_support import PG_ADMIN, REDIS_ADMIN, mortar, ok, write_site
 from mortar_infra.config import DEFAULT_POSTGRES_ADMIN_URL, DEFAULT_REDIS_ADMIN_URL
 from mortar_infra.envfile import read_env
-from mortar_infra.native import _pg_ok, _redis_ok
+from mortar_infra.probes import pg_ok, redis_ok
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    not (_pg_ok(DEFAULT_POSTGRES_ADMIN_URL)[0] and _redis_ok(DEFAULT_REDIS_ADMIN_URL)[0]),
+    not (pg_ok(DEFAULT_POSTGRES_ADMIN_URL)[0] and redis_ok(DEFAULT_REDIS_ADMIN_URL)[0]),
     reason="this machine has no PostgreSQL/Redis of its own on loopback (a fresh machine)",
 )
 def test_without_admin_urls_the_machines_loopback_servers_are_used(
@@ -125,7 +125,7 @@ def test_root_private_postgres_lives_outside_a_home_postgres_cannot_reach(
     """Root's default home (~/.mortar under a 0700 ~) works without setting anything: the
     cluster goes to /var/lib/mortar/postgres-<hash>, linked from the home, and survives
     down/up."""
-    from mortar_infra.native import PG_FALLBACK_ROOT
+    from mortar_infra.privateservers import PG_FALLBACK_ROOT
 
     tmp_path.chmod(0o700)
     home = tmp_path / "root-home" / ".mortar"

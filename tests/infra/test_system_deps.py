@@ -24,7 +24,7 @@ import pytest
 import redis
 from infra_support import MORTAR, PG_ADMIN, REDIS_ADMIN, free_port
 from mortar_infra.config import DEFAULT_POSTGRES_ADMIN_URL, DEFAULT_REDIS_ADMIN_URL
-from mortar_infra.native import _pg_ok, _redis_ok
+from mortar_infra.probes import pg_ok, redis_ok
 
 KIT = Path(__file__).resolve().parents[2]
 NEEDED = KIT / "scripts" / "private-servers-needed"
@@ -38,7 +38,7 @@ needs_netns = pytest.mark.skipif(
 # The branches where the kit uses the machine's own servers need them (here and in CI; a bare
 # machine, like scripts/check-fresh-machine's root, has none).
 on_machine_servers = pytest.mark.skipif(
-    not (_pg_ok(DEFAULT_POSTGRES_ADMIN_URL)[0] and _redis_ok(DEFAULT_REDIS_ADMIN_URL)[0]),
+    not (pg_ok(DEFAULT_POSTGRES_ADMIN_URL)[0] and redis_ok(DEFAULT_REDIS_ADMIN_URL)[0]),
     reason="this machine has no PostgreSQL/Redis of its own on loopback",
 )
 

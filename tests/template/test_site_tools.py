@@ -7,7 +7,7 @@ import shutil
 import pytest
 from mortar_infra.config import MortarError
 from mortar_infra.procs import read_procfile
-from mortar_infra.siteops import schema_for
+from mortar_infra.tenants import schema_for
 
 
 def test_procfile_missing_a_role_is_named(sites, tmp_path):

@@ -1,4 +1,7 @@
-"""Shared CLI plumbing: progress lines on stdout, one-line `error: ...` on stderr, exit codes.
+"""Shared CLI plumbing: one-line `error: ...` on stderr, exit codes.
+
+Progress lines go through `logging` (see `mortar_infra.progress`); results through
+`click.echo`.
 
 Exit codes: 0 ok, 1 runtime failure (`MortarError`), 2 bad input (`UsageError`, click usage).
 """
@@ -15,10 +18,6 @@ import click
 from mortar_infra.config import MortarError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def say(msg: str) -> None:
-    click.echo(msg)
 
 
 def fail(msg: str, code: int = 1) -> None:

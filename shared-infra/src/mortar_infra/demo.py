@@ -8,18 +8,20 @@ checks and restarts what is missing.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from mortar_infra import native, nginx, procs, siteenv, siteops
 from mortar_infra.config import MortarError, UsageError, mortar_home
-from mortar_infra.manifest import load_site
+from mortar_infra.manifest import Site, load_site
+from mortar_infra.processenv import process_env
 
-Say = Callable[[str], None]
+log = logging.getLogger(__name__)
 DEMO_ANSWERS = {
     "site_name": "Mortar Demo",
     "site_slug": "mortar_demo",
@@ -31,14 +33,14 @@ DEMO_ANSWERS = {
 CONTENT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "demo_content.py"
 
 
-def spawn(site_dir: Path, answers: dict[str, str], say: Say) -> Path:
+def spawn(site_dir: Path, answers: dict[str, str]) -> Path:
     """Generate a site with cookiecutter from the kit (no-op if it already exists)."""
     if (site_dir / "mortar.toml").is_file():
         return site_dir
     from cookiecutter.main import cookiecutter
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    say(f"==> spawning {answers['site_slug']} into {site_dir.parent}")
+    log.info(f"==> spawning {answers['site_slug']} into {site_dir.parent}")
     answers = {**answers, "mortar_version": siteenv.kit_version()}
     out = cookiecutter(
         str(siteenv.kit_root()), no_input=True, extra_context=answers,
@@ -62,8 +64,8 @@ def _password(slug: str) -> str:
     return pw
 
 
-def load_content(site: siteops.Site, say: Say) -> None:
-    env = {**os.environ, **siteops.process_env(site)}
+def load_content(site: Site) -> None:
+    env = {**os.environ, **process_env(site)}
     proc = subprocess.run(
         [str(siteenv.site_python(site)), str(CONTENT_SCRIPT), site.slug],
         cwd=site.site_dir, env=env, capture_output=True, text=True,
@@ -71,14 +73,14 @@ def load_content(site: siteops.Site, say: Say) -> None:
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
         raise MortarError(f"loading the demo content failed:\n{tail}")
-    say(f"==> {proc.stdout.strip()}")
+    log.info(f"==> {proc.stdout.strip()}")
 
 
 def demo_dir(site_dir: Path | None, slug: str) -> Path:
     return Path(site_dir or mortar_home() / "demo" / slug).resolve()
 
 
-def reset(site_dir: Path, slug: str, say: Say) -> None:
+def reset(site_dir: Path, slug: str) -> None:
     """Drop the demo site whole: processes, routing, database, Redis, state and folder.
 
     The admin password file is kept, so the new demo has the same login.
@@ -88,7 +90,7 @@ def reset(site_dir: Path, slug: str, say: Say) -> None:
 
     if (site_dir / "mortar.toml").is_file() and read_manifest(site_dir)["slug"] != slug:
         raise UsageError(f"{site_dir} holds another site than {slug!r}; not removing it")
-    say(f"==> resetting the demo site {slug}")
+    log.info(f"==> resetting the demo site {slug}")
     try:
         site = registered_site(slug)
     except UsageError:
@@ -97,42 +99,55 @@ def reset(site_dir: Path, slug: str, say: Say) -> None:
         procs.stop(site)
         if nginx.vhost_path(slug).exists():
             nginx.unregister(slug)
-        provision.deprovision(site, say=say)
+        provision.deprovision(site)
         forget_site(slug)
     if site_dir.is_dir():
         shutil.rmtree(site_dir)
-        say(f"==> removed {site_dir}")
+        log.info(f"==> removed {site_dir}")
+
+
+@dataclass
+class Demo:
+    """What `run` brought up, and the login it keeps."""
+
+    up: siteops.UpResult
+    admin_email: str
+    password: str
+
+    def summary(self) -> list[str]:
+        """The lines `mortar demo` ends with: where to look, and how to log in."""
+        urls, site = self.up.urls, self.up.site
+        port = urls[0].rstrip("/").rsplit(":", 1)[1]
+        return [
+            "",
+            "Mortar demo is up (English and Arabic):",
+            *(f"  site     {url}   and {url}ar/" for url in urls),
+            f"  admin    {urls[0]}admin/",
+            f"  login    {self.admin_email} / {self.password}",
+            f"  api      {urls[0]}api/v1/site/",
+            f"  curl -H 'Host: {site.domains[0]}' http://127.0.0.1:{port}/",
+            "  (*.localhost names resolve to 127.0.0.1 in browsers)",
+        ]
 
 
 def run(
     site_dir: Path | None = None,
-    say: Say = print,
     slug: str = DEMO_ANSWERS["site_slug"],
     domain: str = DEMO_ANSWERS["domain"],
-) -> siteops.UpResult:
+) -> Demo:
     answers = {
         **DEMO_ANSWERS,
         "site_slug": slug,
         "domain": domain,
         "admin_email": f"admin@{domain}",
     }
-    say("==> shared stack")
-    native.up(say=say)
+    log.info("==> shared stack")
+    native.up()
     site_dir = demo_dir(site_dir, slug)
-    spawn(site_dir, answers, say)
+    spawn(site_dir, answers)
     if load_site(site_dir).slug != slug:
         raise UsageError(f"{site_dir} holds another site than {slug!r}; pass --dir")
     password = _password(slug)
-    result = siteops.up(site_dir, say=say, admin_password=password)
-    load_content(result.site, say)
-    say("")
-    say("Mortar demo is up (English and Arabic):")
-    for url in result.urls:
-        say(f"  site     {url}   and {url}ar/")
-    say(f"  admin    {result.urls[0]}admin/")
-    say(f"  login    {answers['admin_email']} / {password}")
-    say(f"  api      {result.urls[0]}api/v1/site/")
-    port = result.urls[0].rstrip("/").rsplit(":", 1)[1]
-    say(f"  curl -H 'Host: {result.site.domains[0]}' http://127.0.0.1:{port}/")
-    say("  (*.localhost names resolve to 127.0.0.1 in browsers)")
-    return result
+    result = siteops.up(site_dir, admin_password=password)
+    load_content(result.site)
+    return Demo(result, answers["admin_email"], password)

@@ -14,10 +14,10 @@ restored and `NginxError` carries nginx's own message.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +35,9 @@ from mortar_infra.config import (
     write_atomic,
 )
 from mortar_infra.manifest import Site, all_sites
+from mortar_infra.polling import wait_until
 
+log = logging.getLogger(__name__)
 Mode = Literal["native", "compose"]
 COMPOSE_CONF_DIR = "/etc/nginx"
 
@@ -156,6 +158,7 @@ def _first_problem(stderr: str) -> str:
 
 def check_config() -> None:
     """`nginx -t` on the whole config; `NginxError` with nginx's message if it fails."""
+    log.debug(f"nginx -t ({conf_path()})")
     res = _nginx("-t", "-q")
     if res.returncode != 0:
         raise NginxError(f"nginx -t failed: {_first_problem(res.stderr)}")
@@ -201,14 +204,16 @@ def reload(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     old = _children(pid)
+    log.debug(f"nginx reload (SIGHUP to pid {pid})")
     os.kill(pid, signal.SIGHUP)
-    deadline = time.monotonic() + timeout
+
     # Live once new workers exist and every old one has stopped accepting
     # (exited, or retitled "worker process is shutting down").
-    while time.monotonic() < deadline:
-        if _children(pid) - old and all(_retired(w) for w in old):
-            return True
-        time.sleep(0.01)
+    def live() -> bool:
+        return bool(_children(pid) - old) and all(_retired(w) for w in old)
+
+    if wait_until(live, timeout, 0.01, "nginx reload"):
+        return True
     raise NginxError(f"nginx (pid {pid}) did not apply the new config; see {error_log()}")
 
 
@@ -229,12 +234,9 @@ def start() -> int:
     res = _nginx()
     if res.returncode != 0:
         raise NginxError(f"nginx did not start: {_first_problem(res.stderr)}")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        pid = running_pid()
-        if pid:
-            return pid
-        time.sleep(0.05)
+    pid = wait_until(running_pid, 10, 0.05, "nginx start")
+    if pid:
+        return pid
     raise NginxError(f"nginx did not write {pid_path()}; see {error_log()}")
 
 
@@ -244,12 +246,8 @@ def stop(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGQUIT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running_pid() is None:
-            return True
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGTERM)
+    if not wait_until(lambda: running_pid() is None, timeout, 0.05, "nginx stop"):
+        os.kill(pid, signal.SIGTERM)
     return True
 
 
@@ -314,6 +312,21 @@ def register(site: Site) -> bool:
 def unregister(slug: str) -> bool:
     """Remove `slug`'s vhost and reload (see `apply_vhost`)."""
     return apply_vhost(slug, None)
+
+
+def route(site: Site) -> None:
+    """`register`, with the progress line `site up` and `tenant add` print."""
+    note = "" if register(site) else " (not running)"
+    log.info(f"==> nginx routes {' '.join(site.all_domains)}{note}")
+
+
+def unroute(site: Site) -> bool:
+    """`unregister` a routed site, with its progress line; False if it was not routed."""
+    if not vhost_path(site.slug).exists():
+        return False
+    unregister(site.slug)
+    log.info(f"==> nginx no longer routes {' '.join(site.all_domains)}")
+    return True
 
 
 def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = None) -> list[Path]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
@@ -24,7 +25,9 @@ from pathlib import Path
 
 from mortar_infra.config import MortarError
 from mortar_infra.manifest import Site
+from mortar_infra.polling import wait_until
 
+log = logging.getLogger(__name__)
 ROLES = ("api", "web", "worker", "beat")
 # gunicorn masters: SIGHUP starts new workers with freshly imported code (no --preload)
 # and retires the old ones gracefully, so requests are not dropped.
@@ -59,6 +62,16 @@ def _pid_file(site: Site, role: str) -> Path:
 
 def log_file(site: Site, role: str) -> Path:
     return site.state_dir / "logs" / f"{role}.log"
+
+
+def log_tails(site: Site, roles: list[str], lines: int = 6) -> str:
+    """The last lines of each role's log, for an error message that says why."""
+    out = []
+    for role in roles:
+        path = log_file(site, role)
+        tail = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+        out.append(f"\n--- {path} (last lines)\n" + "\n".join(tail))
+    return "".join(out)
 
 
 def _record_file(site: Site, role: str) -> Path:
@@ -133,21 +146,22 @@ def start(
         if pid:
             started[role] = pid
             continue
-        with open(log_file(site, role), "ab") as log:
-            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {role}\n".encode())
-            log.flush()
+        with open(log_file(site, role), "ab") as out:
+            out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {role}\n".encode())
+            out.flush()
             proc = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {procs[role]}"],
                 cwd=site.site_dir,
                 env=full_env,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         _pid_file(site, role).write_text(f"{proc.pid}\n")
         _write_record(site, role, proc.pid, env)
         started[role] = proc.pid
+        log.debug(f"{site.slug}: started {role} (pid {proc.pid}): {procs[role]}")
     return started
 
 
@@ -158,17 +172,17 @@ def stop(site: Site, timeout: float = 15.0, roles: Iterable[str] = ROLES) -> lis
     """
     roles = list(roles)
     pids = {role: pid for role, pid in status(site).items() if pid and role in roles}
-    for pid in pids.values():
+    for role, pid in pids.items():
+        log.debug(f"{site.slug}: SIGTERM to {role} (process group {pid})")
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
     started = time.monotonic()
-    for role, pid in pids.items():
-        deadline = started + max(timeout, STOP_TIMEOUT.get(role, 0.0))
-        while time.monotonic() < deadline and _group_alive(pid):
-            time.sleep(0.2)
-        if _group_alive(pid):
+    for role, pid in pids.items():  # one clock for all: they stop in parallel
+        left = started + max(timeout, STOP_TIMEOUT.get(role, 0.0)) - time.monotonic()
+        if not wait_until(lambda p=pid: not _group_alive(p), left, 0.2, f"{role} to stop"):
+            log.debug(f"{site.slug}: {role} still runs after its timeout: SIGKILL")
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -204,14 +218,15 @@ def reload(site: Site, role: str, env: dict[str, str], timeout: float = 30.0) ->
         raise ValueError(f"{role} is not a running gunicorn role")
     old = children(pid)
     os.kill(pid, signal.SIGHUP)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def replaced() -> bool:  # new workers, none of the old ones left
         now = children(pid)
-        if not (old & now) and now:
-            _write_record(site, role, pid, env)
-            return True
-        time.sleep(0.1)
-    return False
+        return bool(now) and not (old & now)
+
+    if not wait_until(replaced, timeout, 0.1, f"{role} reload"):
+        return False
+    _write_record(site, role, pid, env)
+    return True
 
 
 def has_env(site: Site, role: str, env: dict[str, str]) -> bool:

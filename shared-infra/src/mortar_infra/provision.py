@@ -14,10 +14,11 @@ Everything is idempotent: passwords already in the site's `.env` are reused.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +32,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from mortar_infra.config import MortarError, postgres_admin_url, redis_admin_url
 from mortar_infra.envfile import read_env, update_env
 from mortar_infra.manifest import Site
+from mortar_infra.urls import redact
 
-Say = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
+log = logging.getLogger(__name__)
 
 
 def redis_acl_rules(prefix: str, password: str) -> list[str]:
@@ -96,7 +94,7 @@ def _admin_pg(url: str | None = None) -> psycopg.Connection:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        raise MortarError(f"cannot reach PostgreSQL ({_redact(url)}): {first}") from None
+        raise MortarError(f"cannot reach PostgreSQL ({redact(url)}): {first}") from None
 
 
 def _admin_redis(url: str | None = None) -> redis.Redis:
@@ -105,16 +103,8 @@ def _admin_redis(url: str | None = None) -> redis.Redis:
     try:
         r.ping()
     except redis.RedisError as exc:
-        raise MortarError(f"cannot reach Redis ({_redact(url)}): {exc}") from None
+        raise MortarError(f"cannot reach Redis ({redact(url)}): {exc}") from None
     return r
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def _password_from(url: str | None, user: str) -> str | None:
@@ -157,16 +147,15 @@ def _server_errors(what: str) -> Iterator[None]:
 
 def provision(
     site: Site,
-    say: Say = _quiet,
     db_host: str | None = None,
     redis_host: str | None = None,
 ) -> Credentials:
     """Create/refresh the site's DB, role and Redis user; write the site's `.env`."""
     with _server_errors(f"provision {site.slug}"):
-        return _provision(site, say, db_host, redis_host)
+        return _provision(site, db_host, redis_host)
 
 
-def _provision(site: Site, say: Say, db_host: str | None, redis_host: str | None) -> Credentials:
+def _provision(site: Site, db_host: str | None, redis_host: str | None) -> Credentials:
     env = read_env(site.env_path)
     db_pw = (
         _password_from(env.get("DATABASE_URL"), site.db_role)
@@ -181,9 +170,9 @@ def _provision(site: Site, say: Say, db_host: str | None, redis_host: str | None
     pg_url, r_url = postgres_admin_url(), redis_admin_url()
 
     r = _admin_redis(r_url)  # both servers must answer before anything changes
-    say(f"==> PostgreSQL: role and database {site.db_name}")
-    _provision_postgres(site, db_pw, pg_url, say)
-    say(f"==> Redis: ACL user {site.redis_user} on keys {site.redis_prefix}:*")
+    log.info(f"==> PostgreSQL: role and database {site.db_name}")
+    _provision_postgres(site, db_pw, pg_url)
+    log.info(f"==> Redis: ACL user {site.redis_user} on keys {site.redis_prefix}:*")
     r.execute_command(
         "ACL", "SETUSER", site.redis_user, *redis_acl_rules(site.redis_prefix, redis_pw)
     )
@@ -207,11 +196,11 @@ def _provision(site: Site, say: Say, db_host: str | None, redis_host: str | None
             "MORTAR_SITE_SLUG": site.slug,
         },
     )
-    say(f"==> {site.env_path}: {'updated' if changed else 'unchanged'}")
+    log.info(f"==> {site.env_path}: {'updated' if changed else 'unchanged'}")
     return creds
 
 
-def _provision_postgres(site: Site, password: str, admin_url: str, say: Say) -> None:
+def _provision_postgres(site: Site, password: str, admin_url: str) -> None:
     role, db = sql.Identifier(site.db_role), sql.Identifier(site.db_name)
     with _admin_pg(admin_url) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (site.db_role,))
@@ -221,7 +210,7 @@ def _provision_postgres(site: Site, password: str, admin_url: str, say: Say) -> 
                     "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
                 ).format(role)
             )
-            say(f"    created role {site.db_role}")
+            log.info(f"    created role {site.db_role}")
         # Always (re)set: the .env is the source of truth for the password.
         conn.execute(
             sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(role, sql.Literal(password))
@@ -229,20 +218,20 @@ def _provision_postgres(site: Site, password: str, admin_url: str, say: Say) -> 
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (site.db_name,))
         if found.fetchone() is None:
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8'").format(db, role))
-            say(f"    created database {site.db_name}")
+            log.info(f"    created database {site.db_name}")
         else:
             conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, role))
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
         conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(db, role))
 
 
-def deprovision(site: Site, say: Say = _quiet, dump: Path | None = None) -> None:
+def deprovision(site: Site, dump: Path | None = None) -> None:
     """Optionally pg_dump, then drop the site's DB, role, Redis user and keys."""
     with _server_errors(f"deprovision {site.slug}"):
-        _deprovision(site, say, dump)
+        _deprovision(site, dump)
 
 
-def _deprovision(site: Site, say: Say, dump: Path | None) -> None:
+def _deprovision(site: Site, dump: Path | None) -> None:
     pg_url, r_url = postgres_admin_url(), redis_admin_url()
     with _admin_pg(pg_url) as conn:
         has_db = conn.execute(
@@ -251,15 +240,15 @@ def _deprovision(site: Site, say: Say, dump: Path | None) -> None:
         if dump is not None:
             if not has_db:
                 raise MortarError(f"nothing to dump: database {site.db_name} does not exist")
-            say(f"==> pg_dump {site.db_name} -> {dump}")
+            log.info(f"==> pg_dump {site.db_name} -> {dump}")
             _pg_dump(pg_url, site.db_name, dump)
-        say(f"==> PostgreSQL: dropping database and role {site.db_name}")
+        log.info(f"==> PostgreSQL: dropping database and role {site.db_name}")
         # FORCE terminates the site's open connections first.
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(site.db_name))
         )
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(site.db_role)))
-    say(f"==> Redis: dropping ACL user {site.redis_user} and keys {site.redis_prefix}:*")
+    log.info(f"==> Redis: dropping ACL user {site.redis_user} and keys {site.redis_prefix}:*")
     r = _admin_redis(r_url)
     r.execute_command("ACL", "DELUSER", site.redis_user)
     _acl_save(r)
@@ -276,7 +265,7 @@ def _deprovision(site: Site, say: Say, dump: Path | None) -> None:
             batch.clear()
     if batch:
         removed += r.unlink(*batch)
-    say(f"    removed {removed} keys")
+    log.info(f"    removed {removed} keys")
 
 
 def _acl_save(r: redis.Redis) -> None:

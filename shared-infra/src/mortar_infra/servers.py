@@ -20,19 +20,17 @@ import sys
 from mortar_infra.config import MortarError
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args not in ([], ["--private"]):
         print("usage: python -m mortar_infra.servers [--private]", file=sys.stderr)
         return 2
-    from mortar_infra import native
+    from mortar_infra import native, progress
+
+    progress.setup(err=True)  # stdout carries only the exports
 
     try:
-        state = native.servers_up(private=bool(args), say=_say)
+        state = native.servers_up(private=bool(args))
     except MortarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -20,25 +20,22 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mortar_infra.config import MortarError, mortar_home
 from mortar_infra.manifest import Site
 
-Say = Callable[[str], None]
+log = logging.getLogger(__name__)
 BASE_EXTRAS = ["setuptools>=69", "wheel", "pytest>=8", "pytest-django>=4.9"]
 PTH_NAME = "mortar-base.pth"
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def kit_root() -> Path:
@@ -105,7 +102,7 @@ def base_venv(version: str) -> Path:
     return _cache_root() / "venvs" / f"{version}-{source_hash()}"
 
 
-def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
+def ensure_base_venv(version: str) -> Path:
     """Build (once, under a lock) the shared venv holding mortar-api/web `version`."""
     venv = base_venv(version)
     stamp = venv / ".mortar-ready"
@@ -126,7 +123,7 @@ def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
             shutil.rmtree(wheels)  # wheels of an older kit state have the same names
         wheels.mkdir(parents=True)
         root = kit_root()
-        say(f"==> building mortar-api and mortar-web {version} wheels into {wheels}")
+        log.info(f"==> building mortar-api and mortar-web {version} wheels into {wheels}")
         _run(
             [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
              str(root / "base-images" / "api"), str(root / "base-images" / "web")],
@@ -136,7 +133,7 @@ def ensure_base_venv(version: str, say: Say = _quiet) -> Path:
         web = sorted(wheels.glob(f"mortar_web-{version}-*.whl"))
         if not api or not web:
             raise MortarError(f"no mortar_api/mortar_web {version} wheels in {wheels}")
-        say(f"==> base venv {venv} (dependencies from the package cache)")
+        log.info(f"==> base venv {venv} (dependencies from the package cache)")
         _run([sys.executable, "-m", "venv", "--clear", str(venv)], "creating the base venv")
         _run(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
@@ -159,20 +156,20 @@ def site_python(site: Site) -> Path:
     return Path(site.site_dir) / ".venv" / "bin" / "python"
 
 
-def ensure_site_venv(site: Site, say: Say = _quiet) -> bool:
+def ensure_site_venv(site: Site) -> bool:
     """Create/refresh `<site>/.venv` on top of the base venv; True if it changed."""
     site_dir = Path(site.site_dir)
     for part in ("api", "web"):
         if not (site_dir / part / "pyproject.toml").is_file():
             raise MortarError(f"{site_dir}: no {part}/pyproject.toml (not a Mortar site?)")
-    base = ensure_base_venv(site.mortar_version, say)
+    base = ensure_base_venv(site.mortar_version)
     venv = site_dir / ".venv"
     stamp = venv / ".mortar-site"
     want = _fingerprint(site_dir, base)
     with _lock(f"site-{site.slug}"):
         if stamp.is_file() and stamp.read_text().strip() == want and site_python(site).exists():
             return False
-        say(f"==> site venv {venv}")
+        log.info(f"==> site venv {venv}")
         if not site_python(site).exists():
             _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], "creating the venv")
         sp = _site_packages(venv)

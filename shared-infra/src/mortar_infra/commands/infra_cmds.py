@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mortar_infra import nginx
 from mortar_infra.cli import infra
-from mortar_infra.clitools import handle_errors, say
+from mortar_infra.clitools import handle_errors
 from mortar_infra.config import UsageError
 from mortar_infra.manifest import all_sites
+
+if TYPE_CHECKING:
+    from mortar_infra.stackstatus import StackStatus
+
+log = logging.getLogger(__name__)
 
 
 @infra.command()
@@ -30,9 +38,10 @@ def up(private: bool) -> None:
     else the machine's on 127.0.0.1:5432/6379 when they answer, else private ones.
     """
     from mortar_infra import native  # psycopg/redis only when needed
+    from mortar_infra.stackstatus import stack_status
 
-    native.up(private=private, say=say)
-    _print_status(native.status())
+    native.up(private=private)
+    _print_status(stack_status())
 
 
 @infra.command()
@@ -41,8 +50,8 @@ def down() -> None:
     """Stop what `infra up` started (nginx, private servers); external servers stay up."""
     from mortar_infra import native  # psycopg/redis only when needed
 
-    native.down(say=say)
-    say("==> stack down")
+    native.down()
+    log.info("==> stack down")
 
 
 @infra.command()
@@ -50,27 +59,27 @@ def down() -> None:
 @handle_errors
 def status(as_json: bool) -> None:
     """Show each component and whether it answers. Exit 1 if any does not."""
-    from mortar_infra import native  # psycopg/redis only when needed
+    from mortar_infra.stackstatus import stack_status  # psycopg/redis only when needed
 
-    st = native.status()
+    st = stack_status()
     if as_json:
-        click.echo(json.dumps(st, indent=2))
+        click.echo(json.dumps(asdict(st), indent=2))
     else:
         _print_status(st)
-    if not st["healthy"]:
+    if not st.healthy:
         sys.exit(1)
 
 
-def _print_status(st: dict) -> None:
-    click.echo(f"MORTAR_HOME {st['home']}")
-    for c in st["components"]:
-        mark = "ok  " if c["ok"] else "DOWN"
-        click.echo(f"  {mark} {c['name']:<9} {c['mode']:<9} {c['address']}  ({c['detail']})")
-    for s in st["sites"]:
-        state = "registered" if s["registered"] else "not registered"
-        click.echo(f"  site {s['slug']:<12} {state:<15} {' '.join(s['domains'])}")
-        if not s.get("folder", True):
-            click.echo(f"       folder {s['site_dir']} is gone: `mortar site forget {s['slug']}`")
+def _print_status(st: StackStatus) -> None:
+    click.echo(f"MORTAR_HOME {st.home}")
+    for c in st.components:
+        mark = "ok  " if c.ok else "DOWN"
+        click.echo(f"  {mark} {c.name:<9} {c.mode:<9} {c.address}  ({c.detail})")
+    for s in st.sites:
+        state = "registered" if s.registered else "not registered"
+        click.echo(f"  site {s.slug:<12} {state:<15} {' '.join(s.domains)}")
+        if not s.folder:
+            click.echo(f"       folder {s.site_dir} is gone: `mortar site forget {s.slug}`")
 
 
 @infra.command(name="render-nginx")
@@ -94,7 +103,7 @@ def render_nginx(mode: str, out_dir: Path) -> None:
     """Render the nginx config for every known site (e.g. for shared-infra/compose.yml)."""
     written = nginx.render_all(mode, out_dir, all_sites())  # type: ignore[arg-type]
     for p in written:
-        say(f"==> wrote {p}")
+        log.info(f"==> wrote {p}")
 
 
 def _kit_shared_infra() -> Path | None:
@@ -118,4 +127,4 @@ def compose_init(target: Path | None) -> None:
     if target is None:
         raise UsageError("no shared-infra folder found; pass --dir")
     for line in init_compose(target, all_sites()):
-        say(line)
+        log.info(line)

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from mortar_infra.cli import cli, site, tenant
-from mortar_infra.clitools import handle_errors, say
+from mortar_infra.clitools import handle_errors
 from mortar_infra.manifest import all_sites
 
 if TYPE_CHECKING:
     from mortar_infra import siteops
 
 SITE_DIR = click.Path(path_type=Path, file_okay=False)
+log = logging.getLogger(__name__)
 
 
 def _print_up(result: siteops.UpResult) -> None:
     s = result.site
-    say(f"==> {s.slug} is up")
+    click.echo(f"==> {s.slug} is up")
     for url in result.urls:
-        say(f"    site   {url}")
-    say(f"    admin  {result.urls[0]}admin/")
-    say(f"    api    {result.urls[0]}api/v1/site/")
+        click.echo(f"    site   {url}")
+    click.echo(f"    admin  {result.urls[0]}admin/")
+    click.echo(f"    api    {result.urls[0]}api/v1/site/")
     for line in result.admin_lines:
-        say(f"    {line}")
-    say(f"    logs   {s.state_dir / 'logs'}")
+        click.echo(f"    {line}")
+    click.echo(f"    logs   {s.state_dir / 'logs'}")
 
 
 @site.command()
@@ -42,7 +46,7 @@ def up(site_dir: Path) -> None:
     """
     from mortar_infra import siteops
 
-    _print_up(siteops.up(site_dir, say=say))
+    _print_up(siteops.up(site_dir))
 
 
 @site.command()
@@ -52,7 +56,7 @@ def down(site_dir: Path) -> None:
     """Stop the site's processes and remove its nginx routing (data is kept)."""
     from mortar_infra import siteops
 
-    siteops.down(site_dir, say=say)
+    siteops.down(site_dir)
 
 
 @site.command()
@@ -69,7 +73,7 @@ def restart(site_dir: Path, roles: tuple[str, ...]) -> None:
     """
     from mortar_infra import siteops
 
-    siteops.restart(site_dir, list(roles), say=say)
+    siteops.restart(site_dir, list(roles))
 
 
 @site.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -81,9 +85,9 @@ def manage(site_dir: Path, args: tuple[str, ...]) -> None:
     Examples: `mortar site manage . list_tenants`, `mortar site manage . makemigrations`,
     `mortar site manage . createsuperuser`. Output is streamed; the exit code is the command's.
     """
-    from mortar_infra import siteops
+    from mortar_infra.processenv import run_manage
 
-    sys.exit(handle_errors(siteops.run_manage)(site_dir, list(args)))
+    sys.exit(handle_errors(run_manage)(site_dir, list(args)))
 
 
 @site.command(name="status")
@@ -95,18 +99,20 @@ def status_cmd(as_json: bool) -> None:
 
     rows = [siteops.site_status(s) for s in all_sites()]
     if as_json:
-        click.echo(siteops.to_json(rows))
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
     else:
         if not rows:
-            say("no sites (spawn one with cookiecutter, then `mortar site up <dir>`)")
+            click.echo("no sites (spawn one with cookiecutter, then `mortar site up <dir>`)")
         for r in rows:
-            procs = " ".join(f"{k}:{v or '-'}" for k, v in r["processes"].items())
-            health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r["health"].items())
-            say(f"{r['state']:<8} {r['slug']:<20} {' '.join(r['domains'])}")
-            if not r["folder"]:
-                say(f"         folder missing: `mortar site forget {r['slug']}` drops the entry")
-            say(f"         {procs}  health {health}  dir {r['site_dir']}")
-    if any(r["state"] == "degraded" for r in rows):
+            procs = " ".join(f"{k}:{v or '-'}" for k, v in r.processes.items())
+            health = " ".join(f"{k}:{'ok' if v else 'DOWN'}" for k, v in r.health.items())
+            click.echo(f"{r.state:<8} {r.slug:<20} {' '.join(r.domains)}")
+            if not r.folder:
+                click.echo(
+                    f"         folder missing: `mortar site forget {r.slug}` drops the entry"
+                )
+            click.echo(f"         {procs}  health {health}  dir {r.site_dir}")
+    if any(r.state == "degraded" for r in rows):
         sys.exit(1)
 
 
@@ -125,12 +131,13 @@ def add(
     The tenant starts with its site name in every language, a published welcome home page
     and a header menu (unless --empty).
     """
-    from mortar_infra import siteops
+    from mortar_infra.tenants import add_tenant
+    from mortar_infra.urls import site_url
 
-    lines = siteops.add_tenant(site_dir, domain, admin_email, say=say, name=name, empty=empty)
-    say(f"==> tenant for {domain} ready: {siteops.site_urls_for(domain)}")
+    lines = add_tenant(site_dir, domain, admin_email, name=name, empty=empty)
+    click.echo(f"==> tenant for {domain} ready: {site_url(domain)}")
     for line in lines:
-        say(f"    {line}")
+        click.echo(f"    {line}")
 
 
 @cli.command()
@@ -165,5 +172,6 @@ def demo(site_dir: Path | None, slug: str, domain: str, reset: bool, yes: bool) 
                 f"{target}, then make it anew?",
                 abort=True,
             )
-        demo_mod.reset(target, slug, say=say)
-    demo_mod.run(site_dir, say=say, slug=slug, domain=domain)
+        demo_mod.reset(target, slug)
+    for line in demo_mod.run(site_dir, slug=slug, domain=domain).summary():
+        click.echo(line)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
 from mortar_infra import nginx
 from mortar_infra.cli import site
-from mortar_infra.clitools import handle_errors, say
+from mortar_infra.clitools import handle_errors
 from mortar_infra.manifest import load_site, registered_site
 
 SITE_DIR = click.Path(path_type=Path)
+log = logging.getLogger(__name__)
 
 
 @site.command()
@@ -26,9 +28,11 @@ def register(site_dir: Path) -> None:
     config is restored and the command exits 1 with nginx's message.
     """
     s = load_site(site_dir)
-    say(f"==> registering {s.slug}: {' '.join(s.domains)} (api :{s.api_port}, web :{s.web_port})")
+    log.info(
+        f"==> registering {s.slug}: {' '.join(s.domains)} (api :{s.api_port}, web :{s.web_port})"
+    )
     reloaded = nginx.register(s)
-    say(
+    log.info(
         f"==> {nginx.vhost_path(s.slug)} "
         + (
             "live (nginx reloaded)"
@@ -45,10 +49,10 @@ def unregister(slug: str) -> None:
     """Stop routing a site: remove its vhost, check and reload nginx."""
     s = registered_site(slug)
     if not nginx.vhost_path(s.slug).exists():
-        say(f"==> {slug} is not registered; nothing to do")
+        log.info(f"==> {slug} is not registered; nothing to do")
         return
     nginx.unregister(s.slug)
-    say(f"==> {slug} unregistered; its domains now get the default server (connection closed)")
+    log.info(f"==> {slug} unregistered; its domains now get the default server (connection closed)")
 
 
 @site.command(name="provision")
@@ -65,8 +69,8 @@ def provision_cmd(site_dir: Path, db_host: str | None, redis_host: str | None) -
     from mortar_infra import provision  # psycopg/redis only when needed: fast CLI start
 
     s = load_site(site_dir)
-    provision.provision(s, say=say, db_host=db_host, redis_host=redis_host)
-    say(f"==> {s.slug} provisioned")
+    provision.provision(s, db_host=db_host, redis_host=redis_host)
+    log.info(f"==> {s.slug} provisioned")
 
 
 @site.command()
@@ -89,8 +93,10 @@ def deprovision(slug: str, yes: bool, dump: Path | None) -> None:
         )
     from mortar_infra import provision
 
-    provision.deprovision(s, say=say, dump=dump)
-    say(f"==> {slug} deprovisioned (`mortar site forget {slug}` removes it from Mortar's list)")
+    provision.deprovision(s, dump=dump)
+    log.info(
+        f"==> {slug} deprovisioned (`mortar site forget {slug}` removes it from Mortar's list)"
+    )
 
 
 @site.command()
@@ -113,4 +119,4 @@ def forget(slug: str, yes: bool) -> None:
             "Its folder and database are kept.",
             abort=True,
         )
-    siteops.forget(slug, say=say)
+    siteops.forget(slug)
