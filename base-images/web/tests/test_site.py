@@ -127,6 +127,27 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     assert t1.get(f"/{slug}/").status_code == 404
 
 
+def test_a_publish_reaches_every_spelling_of_the_host(stack) -> None:
+    """Issue 19's stale page: `Host: <domain>.` (trailing dot) kept the old title for web's
+    whole TTL after a publish, because web read `<prefix>:gen:<domain>.`, a counter the api
+    never bumps. Every spelling now reads the api's counter, and the spellings of one origin
+    share one page entry."""
+    slug = f"spell-{uuid.uuid4().hex[:8]}"
+    stack.api_script("publish", schema="t1", slug=slug, title_en="Old title", title_ar="قديم")
+    spellings = [T1, T1.upper(), f"{T1}.", f"{T1.upper()}.", f"{T1}:8080", f"{T1}.:8080"]
+    sites = [Site(stack, host) for host in spellings]
+    for site in sites:  # rendered or cached: the old title everywhere
+        for _ in range(2):
+            response = site.get(f"/{slug}/")
+            assert response.status_code == 200 and "<h1>Old title</h1>" in response.text
+    stack.api_script("publish", schema="t1", slug=slug, title_en="New title", title_ar="جديد")
+    for site in sites:
+        assert "<h1>New title</h1>" in site.get(f"/{slug}/").text, site.host
+    pages = list(stack.redis().scan_iter(f"webtest:cache:web:page:*/{slug}/"))
+    assert len(pages) == 2, pages  # one per origin: with and without the port
+    stack.api_script("unpublish", schema="t1", path=slug)
+
+
 def test_a_draft_is_only_visible_with_a_valid_preview_token(stack, t1: Site, t2: Site) -> None:
     assert t1.get("/secret/").status_code == 404
     token = stack.api_script("preview_token", schema="t1", path="secret")["token"]

@@ -25,6 +25,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from mortar_contract import keys as contract_keys
 
 from mortar_web import api_client
 from mortar_web.api_client import ApiNotFound, Visitor
@@ -56,7 +57,8 @@ def raw_redis() -> redis.Redis:
 
 
 def generation_key(host: str) -> str:
-    return f"{settings.MORTAR_REDIS_PREFIX}:gen:{host}"
+    """The counter the api INCRs for this host (mortar_contract.keys, shared with the api)."""
+    return contract_keys.generation_key(settings.MORTAR_REDIS_PREFIX, host)
 
 
 def parse_generation(value: bytes | None) -> int:

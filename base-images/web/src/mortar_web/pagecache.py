@@ -1,7 +1,8 @@
 """Whole rendered pages in Redis: the fast path for anonymous GETs.
 
 One round trip: MGET of the tenant's generation counter `<prefix>:gen:<host>` and
-the page entry `<prefix>:cache:web:page:<release>:<scheme>:<host[:port]>:<lang>:<path>`,
+the page entry `<prefix>:cache:web:page:<release>:<scheme>:<host[:port]>:<lang>:<path>`
+(both keys built by mortar_contract.keys, the host normalised),
 whose value starts with the generation it was rendered at. A matching generation is served
 as is; otherwise the caller renders (from the api-response cache, cache.py) and stores
 the page with the current generation. So a publish shows on the next request, like
@@ -24,6 +25,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from mortar_contract import keys as contract_keys
 
 import mortar_web
 from mortar_web.cache import generation_key, parse_generation, raw_redis
@@ -41,7 +43,6 @@ class Lookup:
     response: HttpResponse | None  # a hit
 
 
-@functools.cache
 @functools.cache
 def render_id() -> str:
     """What else a rendered page depends on: code version, template/static sources, release.
@@ -61,14 +62,16 @@ def render_id() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
-def page_key(request: HttpRequest, host: str, language: str) -> str:
-    path = request.path
-    if len(path) > 200 or not path.isascii():
-        path = "h-" + hashlib.sha256(path.encode()).hexdigest()[:32]
-    # request.get_host() keeps the port: the page's absolute URLs depend on it
-    return (
-        f"{settings.MORTAR_REDIS_PREFIX}:cache:web:page:{render_id()}:{request.scheme}:"
-        f"{request.get_host().lower()}:{language}:{path}"
+def page_key(request: HttpRequest, language: str) -> str:
+    # get_host() keeps the port (the page's absolute URLs depend on it); the contract's
+    # key drops every other spelling difference, so all spellings share one entry
+    return contract_keys.page_key(
+        settings.MORTAR_REDIS_PREFIX,
+        render_id(),
+        request.scheme,
+        request.get_host(),
+        language,
+        request.path,
     )
 
 
@@ -76,7 +79,7 @@ def lookup(request: HttpRequest, host: str, language: str) -> Lookup:
     if settings.MORTAR_WEB_CACHE_TTL <= 0:
         return Lookup(None, None)
     try:
-        gen_raw, entry = raw_redis().mget([generation_key(host), page_key(request, host, language)])
+        gen_raw, entry = raw_redis().mget([generation_key(host), page_key(request, language)])
     except redis.RedisError as exc:
         log.warning("page cache read failed: %s", exc)
         return Lookup(None, None)
@@ -101,6 +104,6 @@ def store(
         ttl = settings.MORTAR_WEB_CACHE_TTL
         if response.status_code == 404:
             ttl = min(ttl, NOT_FOUND_TTL)
-        raw_redis().set(page_key(request, host, language), value, ex=ttl)
+        raw_redis().set(page_key(request, language), value, ex=ttl)
     except redis.RedisError as exc:
         log.warning("page cache write failed: %s", exc)
