@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -146,6 +148,44 @@ def test_a_publish_reaches_every_spelling_of_the_host(stack) -> None:
     pages = list(stack.redis().scan_iter(f"webtest:cache:web:page:*/{slug}/"))
     assert len(pages) == 2, pages  # one per origin: with and without the port
     stack.api_script("unpublish", schema="t1", path=slug)
+
+
+def _redis_commands(stack, host: str, request) -> list[str]:
+    """The Redis commands web sends for one request (MONITOR; web's keys of `host`)."""
+    seen: list[str] = []
+    ready, done = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        with stack.redis().monitor() as monitor:
+            ready.set()
+            for event in monitor.listen():
+                if done.is_set():
+                    return
+                command = event["command"]
+                if host in command and (":cache:web:" in command or ":gen:" in command):
+                    seen.append(command.split(" ")[0])  # web's keys, not the api's
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ready.wait(5)
+    time.sleep(0.2)
+    request()
+    time.sleep(0.5)
+    done.set()
+    stack.redis().ping()  # one more command wakes the monitor so the thread ends
+    thread.join(5)
+    return seen
+
+
+def test_redis_round_trips_per_page(stack, t1: Site) -> None:
+    """A hit is one MGET (generation + page); a miss reads the generation only in that
+    MGET, fetches frame and content in one MGET, writes both in one pipeline (MSET plus
+    EXPIREs) and stores the page. The request context must not add a round trip."""
+    stack.redis().incr(f"webtest:gen:{T1}")  # what a publish does: every entry is stale
+    miss = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
+    hit = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
+    assert miss == ["MGET", "MGET", "MSET", "EXPIRE", "EXPIRE", "SET"], miss
+    assert hit == ["MGET"], hit
 
 
 def test_a_draft_is_only_visible_with_a_valid_preview_token(stack, t1: Site, t2: Site) -> None:

@@ -19,7 +19,6 @@ import functools
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -29,18 +28,13 @@ from mortar_contract import keys as contract_keys
 
 import mortar_web
 from mortar_web.cache import generation_key, parse_generation, raw_redis
+from mortar_web.context import RequestContext
 
 log = logging.getLogger(__name__)
 CACHEABLE = (200, 404)
 # 404 pages are cached only briefly: a crawler asking for random URLs would otherwise
 # fill the site's Redis with ~8 KiB pages for the whole TTL.
 NOT_FOUND_TTL = 10
-
-
-@dataclass
-class Lookup:
-    generation: int | None  # None: Redis unavailable (or caching off): bypass it, store nothing
-    response: HttpResponse | None  # a hit
 
 
 @functools.cache
@@ -75,28 +69,35 @@ def page_key(request: HttpRequest, language: str) -> str:
     )
 
 
-def lookup(request: HttpRequest, host: str, language: str) -> Lookup:
+def lookup(ctx: RequestContext) -> HttpResponse | None:
+    """The cached page if it is of the current generation, which `ctx` then knows too
+    (read in the same MGET: the fetches that follow a miss need no GET of their own)."""
     if settings.MORTAR_WEB_CACHE_TTL <= 0:
-        return Lookup(None, None)
+        ctx.know_generation(None)
+        return None
     try:
-        gen_raw, entry = raw_redis().mget([generation_key(host), page_key(request, language)])
+        gen_raw, entry = raw_redis().mget(
+            [generation_key(ctx.host), page_key(ctx.request, ctx.language)]
+        )
     except redis.RedisError as exc:
         log.warning("page cache read failed: %s", exc)
-        return Lookup(None, None)
+        ctx.know_generation(None)
+        return None
     gen = parse_generation(gen_raw)
+    ctx.know_generation(gen)
     if entry:
         stored_gen, _, rest = entry.partition(b"|")
         status, _, body = rest.partition(b"|")
         if stored_gen == str(gen).encode() and status.isdigit():
             response = HttpResponse(body, status=int(status))
             response["X-Mortar-Cache"] = "hit"
-            return Lookup(gen, response)
-    return Lookup(gen, None)
+            return response
+    return None
 
 
-def store(
-    request: HttpRequest, host: str, language: str, gen: int | None, response: HttpResponse
-) -> None:
+def store(ctx: RequestContext, response: HttpResponse) -> None:
+    """Keep a rendered page under the generation it was rendered at."""
+    gen = ctx.generation
     if gen is None or response.status_code not in CACHEABLE or response.streaming:
         return
     value = f"{gen}|{response.status_code}|".encode() + response.content
@@ -104,6 +105,6 @@ def store(
         ttl = settings.MORTAR_WEB_CACHE_TTL
         if response.status_code == 404:
             ttl = min(ttl, NOT_FOUND_TTL)
-        raw_redis().set(page_key(request, language), value, ex=ttl)
+        raw_redis().set(page_key(ctx.request, ctx.language), value, ex=ttl)
     except redis.RedisError as exc:
         log.warning("page cache write failed: %s", exc)
