@@ -19,9 +19,9 @@ from typing import Any
 
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
-from mortar_contract.hosts import normalise_host
 
-__all__ = ["normalise_host"]  # kept importable from here: the rule itself is the contract's
+# also importable from here, as before: the rule itself is the contract's
+from mortar_contract.hosts import normalise_host
 
 
 def build_installed_apps(shared_apps: Sequence[str], tenant_apps: Sequence[str]) -> list[str]:
