@@ -7,7 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.mortar-installed
 PKG_DEFS := VERSION requirements-dev.txt shared-infra/pyproject.toml \
-            base-images/api/pyproject.toml base-images/web/pyproject.toml
+            base-images/api/pyproject.toml base-images/web/pyproject.toml \
+            base-images/common/contract/pyproject.toml
 
 .PHONY: install demo test test-python test-fresh lint format images test-images clean help
 

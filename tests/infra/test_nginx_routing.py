@@ -31,10 +31,19 @@ def test_two_sites_routed_by_host(stack: int, tmp_path: Path, upstreams) -> None
     status, body = get(stack, "alpha.localhost", "/about/")
     assert status == 200 and body["upstream"] == "ita_alpha-web"
     assert body["path"] == "/about/"
-    # Proxy headers: the visitor's Host (with port), the client address, the scheme.
+    # Proxy headers: the visitor's Host (normalised), the client address, the scheme.
     assert body["host"] == "alpha.localhost"
     assert body["xff"] == "127.0.0.1" and body["proto"] == "http"
     assert body["fwd_host"] == "alpha.localhost"
+    # Other spellings of the same host reach the site in the contract's spelling
+    # (mortar_contract.hosts); a port the visitor gave is kept (it is part of the origin).
+    for spelling, passed in (
+        ("ALPHA.localhost.", "alpha.localhost"),
+        ("Alpha.Localhost.:8080", "alpha.localhost:8080"),
+        ("alpha.localhost:8080", "alpha.localhost:8080"),
+    ):
+        status, body = get(stack, spelling, "/about/")
+        assert status == 200 and (body["host"], body["fwd_host"]) == (passed, passed), spelling
 
     for path in ("/api/v1/site/", "/admin/", "/admin", "/static/x.css", "/media/a/b.png"):
         status, body = get(stack, "www.alpha.localhost", path)

@@ -82,12 +82,13 @@ def test_native_vhost_routes_and_headers() -> None:
     main = nginx.render_main("native", port=8080)
     assert "listen 127.0.0.1:8080 default_server;" in main and "return 444;" in main
     for header in (
-        "Host $http_host",
+        "Host $mortar_host",
         "X-Forwarded-For $proxy_add_x_forwarded_for",
         "X-Forwarded-Proto $scheme",
-        "X-Forwarded-Host $http_host",
+        "X-Forwarded-Host $mortar_host",
     ):
         assert f"proxy_set_header {header};" in main
+    assert "map $http_host $mortar_host {" in main  # $host plus the visitor's port
     assert "gzip on;" in main and "log_format mortar '$remote_addr $host" in main
     assert "resolver" not in main  # native upstreams are IPs: nothing to resolve
 

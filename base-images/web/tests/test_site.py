@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -126,6 +128,65 @@ def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Sit
     assert "<h1>أخبار</h1>" in t1.get(f"/ar/{slug}/").text
     stack.api_script("unpublish", schema="t1", path=slug)
     assert t1.get(f"/{slug}/").status_code == 404
+
+
+def test_a_publish_reaches_every_spelling_of_the_host(stack) -> None:
+    """Issue 19's stale page: `Host: <domain>.` (trailing dot) kept the old title for web's
+    whole TTL after a publish, because web read `<prefix>:gen:<domain>.`, a counter the api
+    never bumps. Every spelling now reads the api's counter, and the spellings of one origin
+    share one page entry."""
+    slug = f"spell-{uuid.uuid4().hex[:8]}"
+    stack.api_script("publish", schema="t1", slug=slug, title_en="Old title", title_ar="قديم")
+    spellings = [T1, T1.upper(), f"{T1}.", f"{T1.upper()}.", f"{T1}:8080", f"{T1}.:8080"]
+    sites = [Site(stack, host) for host in spellings]
+    for site in sites:  # rendered or cached: the old title everywhere
+        for _ in range(2):
+            response = site.get(f"/{slug}/")
+            assert response.status_code == 200 and "<h1>Old title</h1>" in response.text
+    stack.api_script("publish", schema="t1", slug=slug, title_en="New title", title_ar="جديد")
+    for site in sites:
+        assert "<h1>New title</h1>" in site.get(f"/{slug}/").text, site.host
+    pages = list(stack.redis().scan_iter(f"webtest:cache:web:page:*/{slug}/"))
+    assert len(pages) == 2, pages  # one per origin: with and without the port
+    stack.api_script("unpublish", schema="t1", path=slug)
+
+
+def _redis_commands(stack, host: str, request) -> list[str]:
+    """The Redis commands web sends for one request (MONITOR; web's keys of `host`)."""
+    seen: list[str] = []
+    ready, done = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        with stack.redis().monitor() as monitor:
+            ready.set()
+            for event in monitor.listen():
+                if done.is_set():
+                    return
+                command = event["command"]
+                if host in command and (":cache:web:" in command or ":gen:" in command):
+                    seen.append(command.split(" ")[0])  # web's keys, not the api's
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ready.wait(5)
+    time.sleep(0.2)
+    request()
+    time.sleep(0.5)
+    done.set()
+    stack.redis().ping()  # one more command wakes the monitor so the thread ends
+    thread.join(5)
+    return seen
+
+
+def test_redis_round_trips_per_page(stack, t1: Site) -> None:
+    """A hit is one MGET (generation + page); a miss reads the generation only in that
+    MGET, fetches frame and content in one MGET, writes both in one pipeline (MSET plus
+    EXPIREs) and stores the page. The request context must not add a round trip."""
+    stack.redis().incr(f"webtest:gen:{T1}")  # what a publish does: every entry is stale
+    miss = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
+    hit = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
+    assert miss == ["MGET", "MGET", "MSET", "EXPIRE", "EXPIRE", "SET"], miss
+    assert hit == ["MGET"], hit
 
 
 def test_a_draft_is_only_visible_with_a_valid_preview_token(stack, t1: Site, t2: Site) -> None:

@@ -1,30 +1,21 @@
-"""Read and update a site's `.env` (KEY=VALUE lines) without losing anything else in it."""
+"""Read and update a site's `.env` (KEY=VALUE lines) without losing anything else in it.
+
+One grammar with the services: reading and finding a key's line both use
+mortar_contract.envfile (django-environ's own parser), never a second regex.
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from mortar_contract.envfile import ENV_LINE, read_env_file
 
 from mortar_infra.config import write_atomic
 
-_LINE_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
 
 def read_env(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text().splitlines():
-        m = _LINE_RE.match(line)
-        if m and not line.lstrip().startswith("#"):
-            values[m.group(1)] = _unquote(m.group(2))
-    return values
+    """The site's .env as the services read it (django-environ's parser, mortar_contract)."""
+    return read_env_file(path)
 
 
 def update_env(path: Path, updates: dict[str, str]) -> bool:
@@ -33,15 +24,19 @@ def update_env(path: Path, updates: dict[str, str]) -> bool:
     Returns True if the file changed.
     """
     lines = path.read_text().splitlines() if path.exists() else []
-    pending = dict(updates)
     out = []
+    seen: set[str] = set()
     for line in lines:
-        m = _LINE_RE.match(line)
-        if m and not line.lstrip().startswith("#") and m.group(1) in pending:
+        m = ENV_LINE.match(line)
+        if m and m.group(1) in updates:
+            # every line of the key: the services take the last one, so none may keep
+            # an old value
             key = m.group(1)
-            out.append(f"{key}={pending.pop(key)}")
+            seen.add(key)
+            out.append(f"{key}={updates[key]}")
         else:
             out.append(line)
+    pending = {k: v for k, v in updates.items() if k not in seen}
     if pending:
         out.append("# written by `mortar site provision`")
         out.extend(f"{k}={v}" for k, v in pending.items())

@@ -86,7 +86,7 @@ def source_hash() -> str:
     """Short hash of the kit's base package sources (names, sizes, mtimes)."""
     h = hashlib.sha256()
     root = kit_root() / "base-images"
-    for pkg in ("api", "web"):
+    for pkg in ("api", "web", "common/contract"):
         for p in sorted((root / pkg).rglob("*")):
             rel = p.relative_to(root)
             if not p.is_file() or {"__pycache__", "tests", "build"} & set(rel.parts):
@@ -126,18 +126,24 @@ def ensure_base_venv(version: str) -> Path:
         log.info(f"==> building mortar-api and mortar-web {version} wheels into {wheels}")
         _run(
             [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
-             str(root / "base-images" / "api"), str(root / "base-images" / "web")],
+             str(root / "base-images" / "api"), str(root / "base-images" / "web"),
+             str(root / "base-images" / "common" / "contract")],
             "building the base wheels",
         )  # fmt: skip
         api = sorted(wheels.glob(f"mortar_api-{version}-*.whl"))
         web = sorted(wheels.glob(f"mortar_web-{version}-*.whl"))
-        if not api or not web:
-            raise MortarError(f"no mortar_api/mortar_web {version} wheels in {wheels}")
+        # both bases pin mortar-contract==<version>, which is on no index: this wheel
+        contract = sorted(wheels.glob(f"mortar_contract-{version}-*.whl"))
+        if not api or not web or not contract:
+            raise MortarError(
+                f"no mortar_api/mortar_web/mortar_contract {version} wheels in {wheels}"
+            )
         log.info(f"==> base venv {venv} (dependencies from the package cache)")
         _run([sys.executable, "-m", "venv", "--clear", str(venv)], "creating the base venv")
         _run(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-             "--disable-pip-version-check", f"{api[-1]}[s3]", str(web[-1]), *BASE_EXTRAS],
+             "--disable-pip-version-check", f"{api[-1]}[s3]", str(web[-1]), str(contract[-1]),
+             *BASE_EXTRAS],
             "installing the base venv",
         )  # fmt: skip
         stamp.write_text(version + "\n")

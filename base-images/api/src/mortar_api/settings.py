@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from mortar_contract.prefix import redis_prefix
 
 from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
@@ -37,7 +38,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 _DEV_SECRET = "mortar-dev-only-" + "x" * 50
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
 MORTAR_SITE_SLUG = env("MORTAR_SITE_SLUG", default="mortar")
-MORTAR_REDIS_PREFIX = env("MORTAR_REDIS_PREFIX", default=MORTAR_SITE_SLUG)
+# One rule for every process of a site (mortar_contract.prefix): the prefix, else the slug.
+MORTAR_REDIS_PREFIX = redis_prefix(os.environ)
 # The first tenant's site name when it is created (a site's settings set it from its answers).
 MORTAR_SITE_NAME = env("MORTAR_SITE_NAME", default="")
 MORTAR_DOMAINS = parse_domains(env("MORTAR_DOMAINS", default=""))

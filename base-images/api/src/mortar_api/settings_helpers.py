@@ -20,6 +20,9 @@ from typing import Any
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
+# also importable from here, as before: the rule itself is the contract's
+from mortar_contract.hosts import normalise_host
+
 
 def build_installed_apps(shared_apps: Sequence[str], tenant_apps: Sequence[str]) -> list[str]:
     """INSTALLED_APPS as django-tenants wants it: shared apps first, then tenant-only apps.
@@ -64,7 +67,7 @@ def parse_languages(value: str, supported: Sequence[str] | None = None) -> list[
 
 
 def parse_domains(value: str | Iterable[str]) -> list[str]:
-    """Normalise a comma list of host names: lower case, no port, no trailing dot, unique."""
+    """Normalise a comma list of host names (mortar_contract.hosts): unique, order kept."""
     items = value.split(",") if isinstance(value, str) else list(value)
     out: list[str] = []
     for item in items:
@@ -72,14 +75,6 @@ def parse_domains(value: str | Iterable[str]) -> list[str]:
         if host and host not in out:
             out.append(host)
     return out
-
-
-def normalise_host(host: str) -> str:
-    """Lower-case, no port, no trailing dot: ``Acme.localhost:8080`` -> ``acme.localhost``."""
-    host = host.strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
 
 
 def database_config(url: str) -> dict[str, Any]:

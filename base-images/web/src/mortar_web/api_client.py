@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.http import HttpRequest
+from mortar_contract.hosts import normalise_host
 from requests.adapters import HTTPAdapter
 
 import mortar_web
@@ -53,7 +54,7 @@ class ApiThrottled(ApiError):
 class Visitor:
     """What web forwards about the visitor on every api call."""
 
-    host: str  # lower-case, no port
+    host: str  # the contract's spelling: lower case, no port, no trailing dot, punycode
     forwarded_for: str
     forwarded_proto: str
 
@@ -76,11 +77,8 @@ class Visitor:
 
 
 def request_host(request: HttpRequest) -> str:
-    """The visitor's host as the contract wants it: lower-case, without port."""
-    host = request.get_host().lower()
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
+    """The visitor's host as the contract wants it (mortar_contract.hosts.normalise_host)."""
+    return normalise_host(request.get_host())
 
 
 _local = threading.local()

@@ -19,12 +19,12 @@ import logging
 import os
 import re
 import threading
-from types import EllipsisType
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from mortar_contract import keys as contract_keys
 
 from mortar_web import api_client
 from mortar_web.api_client import ApiNotFound, Visitor
@@ -56,7 +56,8 @@ def raw_redis() -> redis.Redis:
 
 
 def generation_key(host: str) -> str:
-    return f"{settings.MORTAR_REDIS_PREFIX}:gen:{host}"
+    """The counter the api INCRs for this host (mortar_contract.keys, shared with the api)."""
+    return contract_keys.generation_key(settings.MORTAR_REDIS_PREFIX, host)
 
 
 def parse_generation(value: bytes | None) -> int:
@@ -87,8 +88,13 @@ def cache_key(host: str, language: str, gen: int, path: str, params: dict[str, s
     return f"api:{host}:{language}:g{gen}:{target}"
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
     return settings.MORTAR_WEB_CACHE_TTL > 0
+
+
+def current_generation(host: str) -> int | None:
+    """The generation to key by: None when caching is off or Redis is down (bypass)."""
+    return generation(host) if enabled() else None
 
 
 def _cache_get_many(keys: list[str]) -> dict[str, Any]:
@@ -110,25 +116,24 @@ def fetch_many(
     visitor: Visitor,
     language: str,
     calls: list[tuple[str, dict[str, str] | None]],
-    negative: tuple[bool, ...] | None = None,
-    known_generation: int | EllipsisType | None = ...,
+    negative: tuple[bool, ...] | None,
+    generation: int | None,
 ) -> list[Any]:
     """GET each (path, params) for the visitor's tenant in `language`, through the cache.
 
     Returns the decoded JSON per call, or NOT_FOUND for an api 404. Hits come in
     one Redis round trip. `negative[i]` says whether a 404 of call i may be
     cached (pages yes; the frame of an unknown host no). ApiUnavailable propagates.
-    `known_generation` saves the Redis GET when the caller already read it; None
-    there means the caller found Redis down: bypass the cache rather than wait on
-    Redis a second time. `...` (default): read it here.
+    `generation` is the tenant's, read once per request by the caller
+    (context.RequestContext); None bypasses the cache (caching off, or Redis down:
+    better not to wait on it a second time).
     """
     negative = negative or (True,) * len(calls)
     full = [(path, {**(params or {}), "lang": language}) for path, params in calls]
-    gen = None
-    if _enabled():
-        gen = generation(visitor.host) if known_generation is ... else known_generation
     keys = (
-        [cache_key(visitor.host, language, gen, p, q) for p, q in full] if gen is not None else []
+        [cache_key(visitor.host, language, generation, p, q) for p, q in full]
+        if generation is not None
+        else []
     )
     hits = _cache_get_many(keys) if keys else {}
     results: list[Any] = []
@@ -154,15 +159,14 @@ def fetch_many(
     return results
 
 
-def fetch(
-    visitor: Visitor,
-    language: str,
-    path: str,
-    params: dict[str, str] | None = None,
-    known_generation: int | EllipsisType | None = ...,
-) -> Any:
-    """One cached GET; NOT_FOUND for an api 404."""
-    return fetch_many(visitor, language, [(path, params)], known_generation=known_generation)[0]
+def fetch(visitor: Visitor, language: str, path: str, params: dict[str, str] | None = None) -> Any:
+    """One cached GET for a site's own view; NOT_FOUND for an api 404.
+
+    Reads the generation itself; a view making several calls is better served by
+    `context.RequestContext.of(request, language).fetch(...)`, which reads it once.
+    """
+    gen = current_generation(visitor.host)
+    return fetch_many(visitor, language, [(path, params)], None, gen)
 
 
 def check() -> tuple[bool, str]:
@@ -176,11 +180,10 @@ def check() -> tuple[bool, str]:
     return (True, "ok") if ok else (False, "error: read back failed")
 
 
-def peek(visitor: Visitor, language: str, path: str) -> Any | None:
-    """What the cache holds for a GET, without asking the api (for the 503 page's frame)."""
-    gen = generation(visitor.host) if _enabled() else None
-    if gen is None:
+def peek(visitor: Visitor, language: str, path: str, generation: int | None) -> Any | None:
+    """What the cache holds for a GET at `generation`, without asking the api (the 503 page)."""
+    if generation is None:
         return None
-    key = cache_key(visitor.host, language, gen, path, {"lang": language})
+    key = cache_key(visitor.host, language, generation, path, {"lang": language})
     value = _cache_get_many([key]).get(key)
     return None if missing(value) else value

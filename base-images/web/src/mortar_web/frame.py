@@ -1,13 +1,17 @@
-"""The page frame (header, menus, hero, partners, footer, SEO) from one `/api/v1/site/` answer."""
+"""The page frame (header, menus, hero, partners, footer, SEO) from one `/api/v1/site/` answer.
+
+`build` assembles its parts: language switcher, navigation, SEO tags.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from mortar_web import routing, ui
+from mortar_web.context import RequestContext
 
 
 def _menu(items: list[dict[str, Any]], language: str, current: str) -> list[dict[str, Any]]:
@@ -59,14 +63,23 @@ def _languages(site: dict[str, Any] | None) -> dict[str, dict[str, str]]:
     return known
 
 
+@dataclass(frozen=True)
+class PageMeta:
+    """What the shown page adds to the frame's SEO tags (empty: the site's own)."""
+
+    title: str = ""
+    description: str = ""
+    image: dict[str, Any] | None = None
+
+
+NO_META = PageMeta()
+
+
 def build(
-    request: HttpRequest,
+    ctx: RequestContext,
     site: dict[str, Any] | None,
-    language: str,
-    page_path: str | None,
-    title: str = "",
-    description: str = "",
-    image: dict[str, Any] | None = None,
+    page_path: str | None = None,
+    meta: PageMeta = NO_META,
 ) -> dict[str, Any]:
     """Template context shared by every page. `site` may be None (api down, unknown host).
 
@@ -74,66 +87,81 @@ def build(
     or None for pages that exist in no language (404, 503): no canonical, no
     alternates, and the language switcher links to each language's home.
     """
+    language = ctx.language
     settings_ = (site or {}).get("settings") or {}
-    site_name = settings_.get("site_name") or ""
     langs = _languages(site)
-    current = request.path
-    switch_path = page_path if page_path is not None else ""
-    switcher = [
+    return {
+        "site": site,
+        "site_settings": settings_,
+        "site_name": settings_.get("site_name") or "",
+        "lang": language,
+        "dir": langs.get(language, {}).get("dir") or routing.direction(language),
+        "home_url": routing.page_url("", language),
+        "languages": _switcher(langs, language, page_path),
+        **_navigation(site, language, ctx.request.path),
+        "social_links": settings_.get("social_links") or [],
+        "contact_url": routing.page_url(settings.MORTAR_WEB_CONTACT_PATH, language),
+        "extra_css": getattr(settings, "MORTAR_WEB_EXTRA_CSS", []),
+        "seo": _seo(ctx, settings_, langs, page_path, meta),
+        "t": {key: ui.text(key, language) for key in ui.STRINGS["en"]},
+    }
+
+
+def _switcher(
+    langs: dict[str, dict[str, str]], language: str, page_path: str | None
+) -> list[dict[str, Any]]:
+    """The language switcher: this page in each language (each home for a 404/503)."""
+    path = page_path if page_path is not None else ""
+    return [
         {
             "code": code,
             "name": info["name"],
             "dir": info["dir"],
-            "href": routing.page_url(switch_path, code),
+            "href": routing.page_url(path, code),
             "is_current": code == language,
         }
         for code, info in langs.items()
     ]
-    alternates = []
-    canonical = ""
-    if page_path is not None:
-        canonical = request.build_absolute_uri(routing.page_url(page_path, language))
-        alternates = [
-            {"code": code, "href": request.build_absolute_uri(routing.page_url(page_path, code))}
-            for code in langs
-        ]
-        alternates.append(
-            {
-                "code": "x-default",
-                "href": request.build_absolute_uri(
-                    routing.page_url(page_path, routing.default_language())
-                ),
-            }
-        )
-    seo_title = title or settings_.get("seo_title") or site_name
-    if title and site_name and title != site_name:
-        seo_title = f"{title} · {site_name}"
-    og_image = image or settings_.get("logo")
+
+
+def _navigation(site: dict[str, Any] | None, language: str, current: str) -> dict[str, Any]:
+    """Menus, footer links and partners, with internal links in the page's language."""
     menus = (site or {}).get("menus") or {}
     return {
-        "site": site,
-        "site_settings": settings_,
-        "site_name": site_name,
-        "lang": language,
-        "dir": langs.get(language, {}).get("dir") or routing.direction(language),
-        "home_url": routing.page_url("", language),
-        "languages": switcher,
         "header_menu": _menu(menus.get("header") or [], language, current),
         "footer_menu": _menu(menus.get("footer") or [], language, current),
         "footer_links": _footer_links((site or {}).get("footer_links") or [], language),
         "partners": (site or {}).get("partners") or [],
-        "social_links": settings_.get("social_links") or [],
-        "contact_url": routing.page_url(settings.MORTAR_WEB_CONTACT_PATH, language),
-        "extra_css": getattr(settings, "MORTAR_WEB_EXTRA_CSS", []),
-        "seo": {
-            "title": seo_title,
-            "description": description or settings_.get("seo_description") or "",
-            "canonical": canonical,
-            "alternates": alternates,
-            "image": request.build_absolute_uri(og_image["url"])
-            if og_image and og_image.get("url")
-            else "",
-            "locale": language.replace("-", "_"),
-        },
-        "t": {key: ui.text(key, language) for key in ui.STRINGS["en"]},
+    }
+
+
+def _seo(
+    ctx: RequestContext,
+    settings_: dict[str, Any],
+    langs: dict[str, dict[str, str]],
+    page_path: str | None,
+    meta: PageMeta,
+) -> dict[str, Any]:
+    """Title, description, canonical and hreflang alternates, og:image (absolute URLs)."""
+    absolute = ctx.request.build_absolute_uri
+    site_name = settings_.get("site_name") or ""
+    title = meta.title or settings_.get("seo_title") or site_name
+    if meta.title and site_name and meta.title != site_name:
+        title = f"{meta.title} · {site_name}"
+    canonical, alternates = "", []
+    if page_path is not None:
+        canonical = absolute(routing.page_url(page_path, ctx.language))
+        alternates = [
+            {"code": code, "href": absolute(routing.page_url(page_path, code))} for code in langs
+        ]
+        default = routing.page_url(page_path, routing.default_language())
+        alternates.append({"code": "x-default", "href": absolute(default)})
+    image = meta.image or settings_.get("logo")
+    return {
+        "title": title,
+        "description": meta.description or settings_.get("seo_description") or "",
+        "canonical": canonical,
+        "alternates": alternates,
+        "image": absolute(image["url"]) if image and image.get("url") else "",
+        "locale": ctx.language.replace("-", "_"),
     }

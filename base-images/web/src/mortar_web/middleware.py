@@ -1,13 +1,37 @@
-"""Middleware: Cache-Control for editors and defaults; the api being down becomes a 503 page."""
+"""Middleware: one spelling of the Host; Cache-Control for editors and defaults; the api
+being down becomes a 503 page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from mortar_contract.hosts import normalise_origin
 
 from mortar_web.api_client import ApiUnavailable
 from mortar_web.http import PRIVATE, is_editor
+
+
+class CanonicalHostMiddleware:
+    """Rewrites the Host to its contract spelling (mortar_contract.hosts) before anything reads it.
+
+    ``DEMO.localhost.`` and ``demo.localhost`` are one site: the page cache, the generation
+    counter and the absolute URLs in a page must not tell them apart, or a publish leaves the
+    other spelling's pages stale. The port stays (it is part of the origin).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw = request.META.get("HTTP_HOST")
+        if raw:
+            try:  # WSGI hands header bytes over as latin-1; an IDN arrives as UTF-8 bytes
+                raw = raw.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                pass
+            request.META["HTTP_HOST"] = normalise_origin(raw)
+        return self.get_response(request)
 
 
 class CacheControlMiddleware:

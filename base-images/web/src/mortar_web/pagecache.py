@@ -1,7 +1,8 @@
 """Whole rendered pages in Redis: the fast path for anonymous GETs.
 
 One round trip: MGET of the tenant's generation counter `<prefix>:gen:<host>` and
-the page entry `<prefix>:cache:web:page:<release>:<scheme>:<host[:port]>:<lang>:<path>`,
+the page entry `<prefix>:cache:web:page:<release>:<scheme>:<host[:port]>:<lang>:<path>`
+(both keys built by mortar_contract.keys, the host normalised),
 whose value starts with the generation it was rendered at. A matching generation is served
 as is; otherwise the caller renders (from the api-response cache, cache.py) and stores
 the page with the current generation. So a publish shows on the next request, like
@@ -18,15 +19,16 @@ import functools
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from mortar_contract import keys as contract_keys
 
 import mortar_web
 from mortar_web.cache import generation_key, parse_generation, raw_redis
+from mortar_web.context import RequestContext
 
 log = logging.getLogger(__name__)
 CACHEABLE = (200, 404)
@@ -35,13 +37,6 @@ CACHEABLE = (200, 404)
 NOT_FOUND_TTL = 10
 
 
-@dataclass
-class Lookup:
-    generation: int | None  # None: Redis unavailable (or caching off): bypass it, store nothing
-    response: HttpResponse | None  # a hit
-
-
-@functools.cache
 @functools.cache
 def render_id() -> str:
     """What else a rendered page depends on: code version, template/static sources, release.
@@ -61,39 +56,48 @@ def render_id() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
-def page_key(request: HttpRequest, host: str, language: str) -> str:
-    path = request.path
-    if len(path) > 200 or not path.isascii():
-        path = "h-" + hashlib.sha256(path.encode()).hexdigest()[:32]
-    # request.get_host() keeps the port: the page's absolute URLs depend on it
-    return (
-        f"{settings.MORTAR_REDIS_PREFIX}:cache:web:page:{render_id()}:{request.scheme}:"
-        f"{request.get_host().lower()}:{language}:{path}"
+def page_key(request: HttpRequest, language: str) -> str:
+    # get_host() keeps the port (the page's absolute URLs depend on it); the contract's
+    # key drops every other spelling difference, so all spellings share one entry
+    return contract_keys.page_key(
+        settings.MORTAR_REDIS_PREFIX,
+        render_id(),
+        request.scheme,
+        request.get_host(),
+        language,
+        request.path,
     )
 
 
-def lookup(request: HttpRequest, host: str, language: str) -> Lookup:
+def lookup(ctx: RequestContext) -> HttpResponse | None:
+    """The cached page if it is of the current generation, which `ctx` then knows too
+    (read in the same MGET: the fetches that follow a miss need no GET of their own)."""
     if settings.MORTAR_WEB_CACHE_TTL <= 0:
-        return Lookup(None, None)
+        ctx.know_generation(None)
+        return None
     try:
-        gen_raw, entry = raw_redis().mget([generation_key(host), page_key(request, host, language)])
+        gen_raw, entry = raw_redis().mget(
+            [generation_key(ctx.host), page_key(ctx.request, ctx.language)]
+        )
     except redis.RedisError as exc:
         log.warning("page cache read failed: %s", exc)
-        return Lookup(None, None)
+        ctx.know_generation(None)
+        return None
     gen = parse_generation(gen_raw)
+    ctx.know_generation(gen)
     if entry:
         stored_gen, _, rest = entry.partition(b"|")
         status, _, body = rest.partition(b"|")
         if stored_gen == str(gen).encode() and status.isdigit():
             response = HttpResponse(body, status=int(status))
             response["X-Mortar-Cache"] = "hit"
-            return Lookup(gen, response)
-    return Lookup(gen, None)
+            return response
+    return None
 
 
-def store(
-    request: HttpRequest, host: str, language: str, gen: int | None, response: HttpResponse
-) -> None:
+def store(ctx: RequestContext, response: HttpResponse) -> None:
+    """Keep a rendered page under the generation it was rendered at."""
+    gen = ctx.generation
     if gen is None or response.status_code not in CACHEABLE or response.streaming:
         return
     value = f"{gen}|{response.status_code}|".encode() + response.content
@@ -101,6 +105,6 @@ def store(
         ttl = settings.MORTAR_WEB_CACHE_TTL
         if response.status_code == 404:
             ttl = min(ttl, NOT_FOUND_TTL)
-        raw_redis().set(page_key(request, host, language), value, ex=ttl)
+        raw_redis().set(page_key(ctx.request, ctx.language), value, ex=ttl)
     except redis.RedisError as exc:
         log.warning("page cache write failed: %s", exc)

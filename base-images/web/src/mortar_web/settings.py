@@ -7,9 +7,11 @@ settings either through the environment (``MORTAR_WEB_TEMPLATE_DIRS``,
 doing ``from mortar_web.settings import *`` (see docs/extending.md, ``## web``).
 """
 
+import os
 from pathlib import Path
 
 import environ
+from mortar_contract.prefix import redis_prefix
 
 env = environ.Env()
 if env.str("MORTAR_ENV_FILE", default=""):
@@ -30,7 +32,8 @@ MORTAR_API_READ_TIMEOUT = env.float("MORTAR_API_READ_TIMEOUT", default=5.0)
 MORTAR_LANGUAGES = [
     code.strip().lower() for code in env.list("MORTAR_LANGUAGES", default=["en"]) if code.strip()
 ]
-MORTAR_REDIS_PREFIX = env.str("MORTAR_REDIS_PREFIX", default="mortar")
+# The same rule as the api's (mortar_contract.prefix): the prefix, else the site slug.
+MORTAR_REDIS_PREFIX = redis_prefix(os.environ)
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 # --- caching ------------------------------------------------------------------
@@ -66,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: everything after it (and the page cache) sees one spelling of the Host
+    "mortar_web.middleware.CanonicalHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,14 +13,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import time
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-
-from mortar_api.settings_helpers import normalise_host
+from mortar_contract.keys import generation_key
+from mortar_contract.prefix import redis_prefix as _contract_prefix
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def response_ttl() -> int:
 
 
 def redis_prefix() -> str:
-    return getattr(settings, "MORTAR_REDIS_PREFIX", "") or "mortar"
+    """The site's prefix; a settings module without one gets the contract's fallback."""
+    return getattr(settings, "MORTAR_REDIS_PREFIX", "") or _contract_prefix(os.environ)
 
 
 @functools.lru_cache(maxsize=4)
@@ -118,7 +120,7 @@ def tenant_domains() -> list[str]:
 
 
 def gen_key(host: str) -> str:
-    return f"{redis_prefix()}:gen:{normalise_host(host)}"
+    return generation_key(redis_prefix(), host)
 
 
 def bump_response_cache() -> None:

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 
 from mortar_web import api_client, cache, routing, ui
-from mortar_web.api_client import ApiThrottled, ApiValidationError, Visitor
+from mortar_web.api_client import ApiThrottled, ApiValidationError
+from mortar_web.context import SITE, RequestContext
 from mortar_web.http import private
-from mortar_web.views.errors import SITE, not_found
+from mortar_web.views.errors import not_found
 from mortar_web.views.render import render_page
 
 FIELDS = ("name", "email", "subject", "message")
 MAX_FIELD = 20_000  # longer than any sane message; the api enforces its own limits
 
 
-def contact(request: HttpRequest, language: str) -> HttpResponse:
+def contact(ctx: RequestContext) -> HttpResponse:
     """GET shows the form (under the CMS page at the contact path, if published); POST sends it."""
+    request, language = ctx.request, ctx.language
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    visitor = Visitor.from_request(request)
     path = settings.MORTAR_WEB_CONTACT_PATH
-    site, content = cache.fetch_many(
-        visitor,
-        language,
+    site, content = ctx.fetch_many(
         [(SITE, None), (api_client.api_path("pages", *path.split("/")), None)],
         negative=(False, True),
     )
     if cache.missing(site):
-        return not_found(request, language, None, cacheable=False)
+        return not_found(ctx, None, cacheable=False)
+    ctx.use_site(site)
     form_only = cache.missing(content)  # no CMS page at this path: the form is the page
     if form_only:
         content = {"title": ui.text("contact", language), "body": "", "path": path}
@@ -41,7 +41,7 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
         values = {name: request.POST.get(name, "")[:MAX_FIELD].strip() for name in FIELDS}
         payload = {k: v for k, v in values.items() if v or k != "subject"}
         try:
-            api_client.post(visitor, "/api/v1/contact/", payload, {"lang": language})
+            api_client.post(ctx.visitor, "/api/v1/contact/", payload, {"lang": language})
         except ApiValidationError as exc:
             errors = {k: v for k, v in exc.errors.items() if k in FIELDS}
             general = [m for k, v in exc.errors.items() if k not in FIELDS for m in v]
@@ -56,10 +56,9 @@ def contact(request: HttpRequest, language: str) -> HttpResponse:
             )
 
     response = render_page(
-        request,
+        ctx,
         site,
         content,
-        language,
         path,
         template="mortar_web/contact.html",
         status=status,

@@ -10,23 +10,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.middleware.common import CommonMiddleware
 from django.template.loader import render_to_string
 
-from mortar_web import cache, frame, routing
-from mortar_web.api_client import ApiError, Visitor
+from mortar_web import context, frame, routing
+from mortar_web.api_client import ApiError
+from mortar_web.context import RequestContext
 from mortar_web.http import private, public
 
 log = logging.getLogger(__name__)
-SITE = "/api/v1/site/"
+SITE = context.SITE  # kept importable from here
 _COMMON = "django.middleware.common.CommonMiddleware"
 _append_slash = CommonMiddleware(lambda request: HttpResponse())
-
-
-def frame_site(visitor: Visitor, language: str) -> dict[str, Any] | None:
-    """The tenant's `/api/v1/site/` through the cache; None for a host the api does not know.
-
-    That 404 is never cached: a tenant added a moment ago gets its frame at once.
-    """
-    site = cache.fetch_many(visitor, language, [(SITE, None)], negative=(False,))[0]
-    return None if cache.missing(site) else site
 
 
 def _language(request: HttpRequest) -> str:
@@ -34,29 +26,30 @@ def _language(request: HttpRequest) -> str:
     return target.language if target else routing.default_language()
 
 
+def _context(request: HttpRequest) -> RequestContext:
+    """The request's context (the view's, when a view already made one)."""
+    return RequestContext.of(request, _language(request))
+
+
 def not_found(
-    request: HttpRequest, language: str, site: dict[str, Any] | None, cacheable: bool = True
+    ctx: RequestContext, site: dict[str, Any] | None, cacheable: bool = True
 ) -> HttpResponse:
     """The styled 404 inside the site frame (no frame for a host the api does not know)."""
-    context = frame.build(request, site, language, page_path=None)
-    response = HttpResponse(
-        render_to_string("mortar_web/404.html", context, request=request), status=404
-    )
+    html = render_to_string("mortar_web/404.html", frame.build(ctx, site), request=ctx.request)
+    response = HttpResponse(html, status=404)
     return public(response) if cacheable else private(response)
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After; uses a cached frame if there is one, never calls the api."""
-    language = _language(request)
+    ctx = _context(request)
     site = None
     try:
-        site = cache.peek(Visitor.from_request(request), language, SITE)
+        site = ctx.cached_site()
     except Exception:
         log.exception("no frame for the 503 page")
-    context = frame.build(request, site, language, page_path=None)
-    response = HttpResponse(
-        render_to_string("mortar_web/503.html", context, request=request), status=503
-    )
+    html = render_to_string("mortar_web/503.html", frame.build(ctx, site), request=request)
+    response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.MORTAR_WEB_RETRY_AFTER)
     return private(response)
 
@@ -66,23 +59,23 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     if _COMMON in settings.MIDDLEWARE and _append_slash.should_redirect_with_slash(request):
         # CommonMiddleware replaces this 404 with a redirect to "<path>/": render nothing
         return HttpResponseNotFound()
-    language = _language(request)
+    ctx = _context(request)
     try:
-        site = frame_site(Visitor.from_request(request), language)
+        site = ctx.site()
     except ApiError:
         site = None
-    return not_found(request, language, site)
+    return not_found(ctx, site)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     """A bug in web: a plain styled page, no api call, no traceback."""
-    context = frame.build(request, None, _language(request), page_path=None)
+    context = frame.build(_context(request), None)
     return private(HttpResponse(render_to_string("mortar_web/500.html", context), status=500))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A contact form post with a missing or stale CSRF token."""
-    context = frame.build(request, None, _language(request), page_path=None)
+    context = frame.build(_context(request), None)
     return private(
         HttpResponse(render_to_string("mortar_web/403.html", context, request=request), status=403)
     )

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from mortar_web import cache, routing
-from mortar_web.api_client import Visitor
+from mortar_web.context import RequestContext
 from mortar_web.http import public
 from mortar_web.views.errors import not_found
 
@@ -16,12 +16,12 @@ PAGES = "/api/v1/pages/"
 MAX_LIST_PAGES = 100  # 100 x 1000 pages: far beyond a brochure site
 
 
-def published_pages(visitor: Visitor, language: str) -> list[dict[str, Any]] | None:
+def published_pages(ctx: RequestContext) -> list[dict[str, Any]] | None:
     """All published pages (following `?page=` past 1000); None for an unknown host."""
     pages: list[dict[str, Any]] = []
     for number in range(1, MAX_LIST_PAGES + 1):
         params = {"page": str(number)} if number > 1 else None
-        batch = cache.fetch(visitor, language, PAGES, params)
+        batch = ctx.fetch(PAGES, params)
         if cache.missing(batch):
             return None if number == 1 else pages
         results = batch.get("results") or []
@@ -32,11 +32,10 @@ def published_pages(visitor: Visitor, language: str) -> list[dict[str, Any]] | N
 
 
 def sitemap(request: HttpRequest) -> HttpResponse:
-    visitor = Visitor.from_request(request)
-    language = routing.default_language()
-    pages = published_pages(visitor, language)
+    ctx = RequestContext.of(request, routing.default_language())
+    pages = published_pages(ctx)
     if pages is None:
-        return not_found(request, language, None, cacheable=False)
+        return not_found(ctx, None, cacheable=False)
     urls = []
     for item in pages:
         path = "" if item.get("is_home") else str(item.get("path") or "").strip("/")
