@@ -119,6 +119,22 @@ def test_created_link_is_not_sent_as_location(tenant_a, editor_client) -> None:
     assert "Location" not in resp
 
 
+def test_a_page_deleted_while_being_edited_is_404_not_500(tenant_a, in_tenant) -> None:
+    """Two editors: one deletes the page after the other's PATCH read it (the view's
+    get_object) and before its validation re-reads it. Found by the contract tier's
+    concurrent workers; the serializer is run here as the view runs it, on the real DB."""
+    from mortar_api.cms.editor import PageEditorSerializer
+    from mortar_api.cms.models import Page
+    from rest_framework.exceptions import NotFound
+
+    with in_tenant(tenant_a):
+        page = make_page("Doomed", slug="doomed")
+        serializer = PageEditorSerializer(instance=page, data={"title_en": "Saved"}, partial=True)
+        Page.objects.filter(pk=page.pk).delete()
+        with pytest.raises(NotFound):
+            serializer.is_valid(raise_exception=True)
+
+
 def test_validation_errors_400_409_422_with_fields(tenant_a, in_tenant, editor_client) -> None:
     """400: does not match the document; 409: a duplicate; 422: a content rule."""
     with in_tenant(tenant_a):

@@ -65,7 +65,8 @@ def test_strict_request_bodies_refuse_unknown_properties(document: dict) -> None
         if name.endswith("Request"):
             assert schema.get("additionalProperties") is False, name
     page = schemas["PageEditorRequest"]
-    assert page["properties"]["path"]["readOnly"] is True  # sent back: ignored
+    # sent back, ignored: any value, and not `readOnly` ("must not be sent", not checked)
+    assert page["properties"]["path"] == {"description": "Read-only: accepted and ignored."}
     assert set(page["required"]) == {"slug", "title_en"}
     assert page["properties"]["title_en"]["minLength"] == 1
     assert page["properties"]["title_en"]["pattern"] == "^[^\\u0000]*$"

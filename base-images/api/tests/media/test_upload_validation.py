@@ -39,6 +39,27 @@ def test_valid_upload_shape_and_tenant_path(tenant_a, editor_client) -> None:
     assert any(p.endswith(image["url"].rsplit("/", 1)[-1]) for p in media_files("apitest_a"))
 
 
+def test_read_only_fields_sent_back_are_ignored(tenant_a, editor_client) -> None:
+    """What a GET gave may be sent back: read-only fields are accepted and ignored, in a form
+    as in JSON (the document says so; it no longer calls them readOnly, which OpenAPI reads
+    as "must not be sent")."""
+    client = editor_client(tenant_a)
+    # a list in a form is the field given twice: still ignored (a writable one would be a 400)
+    resp = upload(client, "p.png", image_bytes(), size=["1", "2"], mime_type="text/html")
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    assert body["mime_type"] == "image/png" and body["size"] == len(image_bytes())
+    again = client.patch(
+        f"/api/v1/editor/media/{body['id']}/",
+        {**{k: v for k, v in body.items() if k != "image"}, "size": -1, "title": "Kept"},
+        content_type="application/json",
+    )
+    assert again.status_code == 200, again.json()
+    assert again.json()["size"] == body["size"] and again.json()["title"] == "Kept"
+    twice = upload(client, "q.png", image_bytes(), title=["a", "b"])
+    assert twice.status_code == 400 and twice.json()["errors"]["title"] == ["Give this field once."]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
@@ -56,7 +77,7 @@ def test_bad_content_is_refused(
 
     before = media_files("apitest_a")
     resp = upload(editor_client(tenant_a), name, data)
-    assert resp.status_code == 400
+    assert resp.status_code == 422  # matches the document (a binary part), breaks a content rule
     assert any(message.lower() in m.lower() for m in resp.json()["errors"]["file"]), resp.json()
     assert media_files("apitest_a") == before
     from django_tenants.utils import tenant_context
@@ -69,7 +90,7 @@ def test_too_large_is_refused(tenant_a, editor_client, settings) -> None:
     data = image_bytes(size=(300, 300))
     settings.MORTAR_MEDIA_MAX_UPLOAD_BYTES = len(data) - 1
     resp = upload(editor_client(tenant_a), "big.png", data)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "too large" in resp.json()["errors"]["file"][0]
 
 
@@ -85,7 +106,7 @@ def test_decompression_bomb_is_refused(tenant_a, editor_client) -> None:
     bomb = image_bytes(size=(12_000, 12_000), mode="1")
     assert len(bomb) < 200_000
     resp = upload(editor_client(tenant_a), "bomb.png", bomb)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "dimensions are too large" in resp.json()["errors"]["file"][0]
 
 

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_v
 from modeltranslation.manager import get_translatable_fields_for_model
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -74,7 +74,12 @@ class ModelValidatingSerializer(StrictModelSerializer):
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
         model = self.Meta.model
-        instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
+        if self.instance is None:
+            instance = model()
+        else:
+            instance = model.objects.filter(pk=self.instance.pk).first()
+            if instance is None:  # deleted by another request since the view read it
+                raise exceptions.NotFound()
         for key, value in attrs.items():
             setattr(instance, key, value)
         self.prepare_instance(instance)

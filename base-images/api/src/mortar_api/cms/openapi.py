@@ -5,8 +5,9 @@ for a site's own views) adds, from what each view is made of:
 
 - the error responses it can give, all with the error body of ``cms.errors``;
 - ``additionalProperties: false`` on the request bodies of strict serializers
-  (``cms.strict``), with their read-only fields listed as ``readOnly`` (sent back, they are
-  ignored);
+  (``cms.strict``), with their read-only fields listed as accepting anything (sent back,
+  they are ignored). Not as ``readOnly``: OpenAPI makes that "must not be sent", which the
+  API does not check, and schemathesis sends such a field as a request to be refused;
 - a pattern refusing NUL on free-text request strings (PostgreSQL cannot store it; the API
   answers 400; strings with a format or pattern of their own exclude it already).
 
@@ -41,7 +42,7 @@ ERRORS = {
     415: "Unsupported `Content-Type` (JSON; media uploads: multipart/form-data).",
     422: "Matches this document but breaks a content rule it cannot express "
     "(see `errors`): rules between fields, a referenced object that does not exist, "
-    "a date out of range.",
+    "a date out of range, an uploaded file that is not a usable image.",
     429: "Too many requests; retry later.",
 }
 
@@ -71,7 +72,10 @@ class MortarAutoSchema(AutoSchema):
         ):
             return True
         return any(
-            isinstance(f, (serializers.RelatedField, serializers.DateTimeField))
+            # files: content rules (not a usable image) the document cannot express
+            isinstance(
+                f, (serializers.RelatedField, serializers.DateTimeField, serializers.FileField)
+            )
             for f in self._writable_fields()
         )
 
@@ -126,7 +130,8 @@ class MortarAutoSchema(AutoSchema):
             properties = schema.setdefault("properties", {})
             for name, field in serializer.fields.items():
                 if field.read_only and name not in properties:
-                    properties[name] = {"readOnly": True, "description": "Ignored when sent."}
+                    # any value: a client may send back what it read (a GET's whole object)
+                    properties[name] = {"description": "Read-only: accepted and ignored."}
         return schema
 
 

@@ -98,6 +98,11 @@ class HttpUrlField(serializers.CharField):
 
 
 class StrictMixin:
+    def _ignored(self, name: str) -> bool:
+        """A read-only field sent back: accepted and ignored whatever its value or form."""
+        field = self.fields.get(name)
+        return bool(field and field.read_only)
+
     def get_fields(self) -> dict:
         fields = super().get_fields()
         for field in fields.values():
@@ -109,7 +114,8 @@ class StrictMixin:
         if isinstance(data, Mapping):
             errors = {k: ["Unknown field."] for k in data if k not in self.fields}
             if isinstance(data, QueryDict):  # form data (uploads): strings and files, once each
-                errors.update({k: ["Give this field once."] for k, v in data.lists() if len(v) > 1})
+                once = [k for k, v in data.lists() if len(v) > 1 and not self._ignored(k)]
+                errors.update({k: ["Give this field once."] for k in once})
             else:
                 for key, value in data.items():
                     field = self.fields.get(key)

@@ -32,7 +32,8 @@ def image_data(asset: MediaAsset | None) -> dict | None:
 
 
 class MediaAssetSerializer(StrictModelSerializer):
-    file = serializers.FileField(write_only=True, required=True)
+    # empty files too reach validate_file: its refusals are content rules (422), see there
+    file = serializers.FileField(write_only=True, required=True, allow_empty_file=True)
     image = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +53,9 @@ class MediaAssetSerializer(StrictModelSerializer):
         try:
             validate_image(value)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
+            # A file the document allows (binary, an image content type) that is not a usable
+            # image: a content rule the document cannot express, so 422 (cms.errors), not 400.
+            raise serializers.ValidationError(exc.messages, code="rule") from exc
         return value
 
 
