@@ -10,11 +10,12 @@ PKG_DEFS := VERSION requirements-dev.txt shared-infra/pyproject.toml \
             base-images/api/pyproject.toml base-images/web/pyproject.toml \
             base-images/common/contract/pyproject.toml
 
-.PHONY: install demo test test-python test-fresh lint format images test-images clean help
+.PHONY: install demo test check test-python test-fresh lint format images test-images clean help
 
 help:
 	@echo "make demo         shared stack up, demo site spawned and served (the main job)"
 	@echo "make test         the whole test suite (lint + every tier)"
+	@echo "make check        the whole suite as CI runs it: make test + test-python (3.13) + test-fresh"
 	@echo "make test-python PYTHON=python3.13   api + web tiers on another Python (.venv-3.13)"
 	@echo "make test-fresh   make demo + make test in a clean Debian root (scripts/check-fresh-machine)"
 	@echo "make install      create/refresh .venv with the kit installed"
@@ -37,6 +38,15 @@ test:
 	PYTHON=$(PYTHON) bash scripts/install-system-deps test
 	$(MAKE) --no-print-directory install
 	bash scripts/run-tests
+
+# The whole suite as CI runs it (.ci/run is exactly this): make test, the api and web tiers on
+# a second supported Python (the newest 3.13 under pyenv unless SECOND_PYTHON is set), and
+# make demo + make test on a clean Debian root.
+SECOND_PYTHON ?= $(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13.*/bin/python3 2>/dev/null | sort -V | tail -n1)
+check: test
+	@[ -n "$(SECOND_PYTHON)" ] || { echo "error: no Python 3.13 under pyenv for the second-Python run; set SECOND_PYTHON=/path/to/python3.13" >&2; exit 1; }
+	$(MAKE) --no-print-directory test-python PYTHON="$(SECOND_PYTHON)"
+	$(MAKE) --no-print-directory test-fresh
 
 # The api and web tiers on another supported Python, in its own venv (.venv-<major.minor>).
 test-python:
