@@ -64,6 +64,9 @@ TENANT_APPS = [
     "django.contrib.auth",
     "mortar_api.adminsite",  # before the admin: its admin/base_site.html wins
     "django.contrib.admin",
+    "django_prose_editor",  # the rich-text editor's widget and assets
+    "tree_queries",  # the page tree (admin tree view)
+    "auditlog",  # history of every change, per tenant
     "django.contrib.sessions",
     "django.contrib.messages",
     "rest_framework",
@@ -97,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # history entries name the signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer

@@ -94,6 +94,8 @@ class Page(models.Model):
     # Denormalised nested slug path ("about/team"), kept in step by save(); indexed for lookups.
     path = models.CharField(max_length=500, unique=True, editable=False)
     body = models.TextField(blank=True, help_text="Rich text; sanitised on save.")
+    # Typed content blocks (cms.blocks validates them), shown after the body.
+    blocks = models.JSONField(default=list, blank=True, help_text="Content blocks, in order.")
     hero = models.ForeignKey(
         Hero, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages"
     )
@@ -112,6 +114,16 @@ class Page(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_home = models.BooleanField(default=False, help_text="The site's home page (only one).")
     order = models.PositiveIntegerField(default=0)
+    # Review before publish: an Editor submits, a Publisher publishes (and is recorded).
+    review_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )  # fmt: skip
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False, help_text="Who published the current version.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,6 +131,9 @@ class Page(models.Model):
 
     class Meta:
         ordering = ["order", "path"]
+        permissions = [
+            ("publish_page", "Can publish, unpublish and schedule pages and restore revisions"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["parent", "slug"], name="cms_page_slug_per_parent"),
             models.UniqueConstraint(

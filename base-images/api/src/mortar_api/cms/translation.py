@@ -14,7 +14,7 @@ class SiteSettingsTR(TranslationOptions):
 
 @register(Page)
 class PageTR(TranslationOptions):
-    fields = ("title", "body", "seo_title", "seo_description")
+    fields = ("title", "body", "blocks", "seo_title", "seo_description")
 
 
 @register(Hero)

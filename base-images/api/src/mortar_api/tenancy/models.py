@@ -27,6 +27,17 @@ class Tenant(TenantMixin):
         default=False, help_text="The migrated schema new tenants are cloned from; never served."
     )
 
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        MAINTENANCE = "maintenance", "Maintenance"  # schema behind the code: 503 until migrated
+        SUSPENDED = "suspended", "Suspended"  # by an operator: 503, data kept, tasks paused
+
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.ACTIVE, db_index=True
+    )
+    # The last tenant migration run's error for this schema (empty when it went through).
+    migration_error = models.TextField(blank=True)
+
     auto_create_schema = True
     auto_drop_schema = False  # deleting a row never drops data by accident; see delete_tenant
 
