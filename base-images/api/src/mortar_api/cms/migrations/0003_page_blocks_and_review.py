@@ -6,60 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0002_hero_verbose_name_plural'),
+        ("cms", "0002_hero_verbose_name_plural"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='page',
-            options={'ordering': ['order', 'path'], 'permissions': [('publish_page', 'Can publish, unpublish and schedule pages and restore revisions')]},
+            name="page",
+            options={
+                "ordering": ["order", "path"],
+                "permissions": [
+                    (
+                        "publish_page",
+                        "Can publish, unpublish and schedule pages and restore revisions",
+                    )
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='page',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, editable=False, help_text='Who published the current version.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="page",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="Who published the current version.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.'),
+            model_name="page",
+            name="blocks",
+            field=models.JSONField(blank=True, default=list, help_text="Content blocks, in order."),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks_ar',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.', null=True),
+            model_name="page",
+            name="blocks_ar",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Content blocks, in order.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks_de',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.', null=True),
+            model_name="page",
+            name="blocks_de",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Content blocks, in order.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks_en',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.', null=True),
+            model_name="page",
+            name="blocks_en",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Content blocks, in order.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks_es',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.', null=True),
+            model_name="page",
+            name="blocks_es",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Content blocks, in order.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='blocks_fr',
-            field=models.JSONField(blank=True, default=list, help_text='Content blocks, in order.', null=True),
+            model_name="page",
+            name="blocks_fr",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Content blocks, in order.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='review_requested_at',
+            model_name="page",
+            name="review_requested_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='page',
-            name='review_requested_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="page",
+            name="review_requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='migration_error',
+            model_name="tenant",
+            name="migration_error",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='state',
-            field=models.CharField(choices=[('active', 'Active'), ('maintenance', 'Maintenance'), ('suspended', 'Suspended')], db_index=True, default='active', max_length=12),
+            model_name="tenant",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("active", "Active"),
+                    ("maintenance", "Maintenance"),
+                    ("suspended", "Suspended"),
+                ],
+                db_index=True,
+                default="active",
+                max_length=12,
+            ),
         ),
     ]
