@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -68,3 +70,29 @@ def t1(stack: Stack) -> Site:
 @pytest.fixture
 def t2(stack: Stack) -> Site:
     return Site(stack, T2)
+
+
+# --- headless Chromium (Debian's package, driven by Playwright), shared by the browser tests
+CHROMIUM = os.environ.get("MORTAR_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(
+            f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-system-deps)"
+        )
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

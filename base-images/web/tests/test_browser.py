@@ -8,39 +8,12 @@ Screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import T1
+from conftest import SHOTS, T1
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("MORTAR_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(
-            f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-system-deps)"
-        )
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from conftest import T1, T2, Site
+from conftest import NAME, T1, T2, Site
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -146,7 +146,7 @@ def test_a_publish_reaches_every_spelling_of_the_host(stack) -> None:
     stack.api_script("publish", schema="t1", slug=slug, title_en="New title", title_ar="جديد")
     for site in sites:
         assert "<h1>New title</h1>" in site.get(f"/{slug}/").text, site.host
-    pages = list(stack.redis().scan_iter(f"webtest:cache:web:page:*/{slug}/"))
+    pages = list(stack.redis().scan_iter(f"{NAME}:cache:web:page:*/{slug}/"))
     assert len(pages) == 2, pages  # one per origin: with and without the port
     stack.api_script("unpublish", schema="t1", path=slug)
 
@@ -182,7 +182,7 @@ def test_redis_round_trips_per_page(stack, t1: Site) -> None:
     """A hit is one MGET (generation + page); a miss reads the generation only in that
     MGET, fetches frame and content in one MGET, writes both in one pipeline (MSET plus
     EXPIREs) and stores the page. The request context must not add a round trip."""
-    stack.redis().incr(f"webtest:gen:{T1}")  # what a publish does: every entry is stale
+    stack.redis().incr(f"{NAME}:gen:{T1}")  # what a publish does: every entry is stale
     miss = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
     hit = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
     assert miss == ["MGET", "MGET", "MSET", "EXPIRE", "EXPIRE", "SET"], miss
