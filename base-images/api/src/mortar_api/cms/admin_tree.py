@@ -68,8 +68,8 @@ class PageTreeAdminMixin:
         columns = ["tree_title" if c == "title" else c for c in columns]
         if "tree_title" not in columns:
             columns.insert(0, "tree_title")
-        if self.has_add_permission(request):
-            columns.append("add_child")
+        if self.has_add_permission(request):  # right after the title: in view on narrow screens
+            columns.insert(columns.index("tree_title") + 1, "add_child")
         return columns
 
     def get_list_display_links(self, request: HttpRequest, list_display) -> list | None:
@@ -106,7 +106,7 @@ class PageTreeAdminMixin:
     def add_child(self, obj: Page) -> str:
         url = reverse("admin:cms_page_add") + "?" + urlencode({"parent": obj.pk})
         return format_html(
-            '<a class="page-tree-add-child" href="{}">{}</a>', url, _("Add child page")
+            '<a class="page-tree-add-child addlink" href="{}">{}</a>', url, _("Add child page")
         )
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
