@@ -83,6 +83,8 @@ def test_changelist_shows_the_tree(tenant_a, in_tenant, admin_client_for) -> Non
     assert "Clear the search" in found  # no drag and drop on a partial tree
     filtered = client.get(f"/admin/cms/page/?parent__id__exact={news.pk}").content.decode()
     assert sorted(pk for pk, _d in _tree(filtered)) == sorted([one.pk, two.pk])
+    facets = client.get("/admin/cms/page/?_facets=True&status__exact=published")
+    assert facets.status_code == 200 and len(_tree(facets.content.decode())) == 5
     flat = client.get("/admin/cms/page/?o=1").content.decode()
     assert "page-tree-node" not in flat and "News" in flat
     popup = client.get("/admin/cms/page/?_popup=1").content.decode()
@@ -239,7 +241,8 @@ def test_move_needs_the_change_permission(tenant_a, in_tenant, client_for) -> No
     assert _move(client, p["team"], p["news"]).status_code == 302  # not logged in: login page
     with in_tenant(tenant_a):
         client.force_login(viewer)
-    assert _move(client, p["team"], p["news"]).status_code == 403
+    refused = _move(client, p["team"], p["news"])
+    assert refused.status_code == 403 and refused.json()["error"] == "You may not move pages."
     listing = client.get("/admin/cms/page/").content.decode()
     assert "You may not move pages." in listing and "Add child page" not in listing
     with in_tenant(tenant_a):

@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -166,7 +165,7 @@ class PageTreeAdminMixin:
             return JsonResponse({"error": "Use POST."}, status=405)
         page = get_object_or_404(Page, pk=page_id)  # in the request's tenant only
         if not self.has_change_permission(request, page):
-            raise PermissionDenied
+            return JsonResponse({"error": _("You may not move pages.")}, status=403)
         form = PageMoveForm(request.POST)
         if not form.is_valid():
             errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
