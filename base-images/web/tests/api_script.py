@@ -113,6 +113,14 @@ def publish(schema: str, slug: str, title_en: str, title_ar: str, words: int = 0
         return {"id": p.pk, "path": p.path}
 
 
+def add_page(schema: str, slug: str, title_en: str, title_ar: str, parent: str = "") -> dict:
+    """A published page, under the page at path ``parent`` if given."""
+    with on_tenant(schema):
+        under = Page.objects.get(path=parent) if parent else None
+        p = page(slug, title_en, title_ar, status=PUBLISHED, parent=under)
+        return {"id": p.pk, "path": p.path}
+
+
 def unpublish(schema: str, path: str) -> dict:
     with on_tenant(schema):
         p = Page.objects.get(path=path)
@@ -149,6 +157,7 @@ COMMANDS = {
     "submissions": submissions,
     "seed": seed,
     "publish": publish,
+    "add_page": add_page,
     "unpublish": unpublish,
     "preview_token": preview_token,
     "bench_seed": bench_seed,

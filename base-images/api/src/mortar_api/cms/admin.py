@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from mortar_api.adminsite.languages import SiteTranslationAdmin
 
+from .admin_tree import PageTreeAdminMixin
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -38,7 +39,7 @@ class SiteSettingsAdmin(SiteTranslationAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(SiteTranslationAdmin):
+class PageAdmin(PageTreeAdminMixin, SiteTranslationAdmin):  # the page tree: cms/admin_tree.py
     list_display = [
         "title",
         "path",

@@ -24,7 +24,7 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from mortar_api.tenancy.periodic import register
 
-        from . import checks, signals  # noqa: F401  (connect receivers, register checks)
+        from . import checks, page_redirects, signals  # noqa: F401  (receivers, checks)
 
         load_celery_app()
 
