@@ -109,8 +109,15 @@ def test_body_saved_through_the_admin_is_kept(tenant_a, in_tenant, admin_client_
     body_ar = EDITOR_OUTPUT["link to a page in Arabic"]
     resp = admin_client_for(tenant_a).post(
         "/admin/cms/page/add/",
-        {"title_en": "Rich", "title_ar": "غني", "slug": "rich", "body_en": body_en,
-         "body_ar": body_ar, "status": "draft", "order": "0"},  # fmt: skip
+        {
+            "title_en": "Rich",
+            "title_ar": "غني",
+            "slug": "rich",
+            "body_en": body_en,
+            "body_ar": body_ar,
+            "status": "draft",
+            "order": "0",
+        },  # fmt: skip
     )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     with in_tenant(tenant_a):

@@ -34,7 +34,7 @@ EXTENSIONS: dict[str, Any] = {
     "Link": False,
     "MortarLink": {"enableTarget": False},
     "BulletList": True,
-    "OrderedList": True,
+    "OrderedList": {"enableListAttributes": False},  # no type/data-type attributes
     "ListItem": True,
     "Blockquote": True,
     "HardBreak": True,
@@ -85,7 +85,9 @@ class RichTextWidget(AdminProseEditorWidget):
     def media(self) -> forms.Media:
         from mortar_api.media.chooser import chooser_media
 
-        return super().media + chooser_media()
+        return (
+            super().media + chooser_media() + forms.Media(css={"all": ["mortar_cms/richtext.css"]})
+        )
 
 
 class RichTextFormField(ProseEditorFormField):

@@ -1,5 +1,6 @@
 // The page form's Preview button: opens the signed draft URL (see cms/preview_button.py)
-// for the language of the active tab (the first visible translated input tells it).
+// for the language being edited: the tab or translated field used last, else the first
+// visible translated input's language.
 ;(() => {
   function activeLanguage(form, fallback) {
     for (const input of form.querySelectorAll("input[lang], textarea[lang], [contenteditable][lang]")) {
@@ -7,6 +8,18 @@
     }
     return fallback
   }
+  // The language last worked in: a tab clicked or a translated field focused.
+  let chosen = null
+  document.addEventListener("focusin", (event) => {
+    const field = event.target.closest?.("[lang]")
+    if (field?.closest("form")) chosen = field.getAttribute("lang")
+  })
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest(".ui-tabs-nav a[href^='#']")
+    const panel = tab && document.getElementById(tab.getAttribute("href").slice(1))
+    const field = panel && panel.querySelector("[lang]")
+    if (field) chosen = field.getAttribute("lang")
+  })
   document.addEventListener("DOMContentLoaded", () => {
     const holder = document.querySelector("[data-mortar-preview]")
     const row = document.querySelector(".submit-row")
@@ -18,7 +31,9 @@
     button.target = "_blank"
     button.rel = "noopener"
     const update = () => {
-      button.href = urls[activeLanguage(row.closest("form"), fallback)] || urls[fallback]
+      const lang = chosen || activeLanguage(row.closest("form"), fallback)
+      button.href = urls[lang] || urls[fallback]
+      button.lang = lang
     }
     update()
     // Right before it opens, so it follows the language tab switched to meanwhile.
