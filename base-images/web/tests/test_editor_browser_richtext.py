@@ -174,7 +174,8 @@ def test_rich_text_media_chooser_and_preview(admin, stack, t1) -> None:
     assert editor(admin, "body_ar").get_attribute("dir") == "rtl"
     assert editor(admin, "body_ar").get_attribute("lang") == "ar"
     ar = {"heading": "ساعات العمل", "bold": "مفتوح يوميا", "plain": "من التاسعة.",
-          "item1": "خبز", "item2": "كعك", "step": "اطلب عبر الإنترنت", "quote": "الأفضل في المدينة.",
+          "item1": "خبز", "item2": "كعك", "step": "اطلب عبر الإنترنت",
+          "quote": "الأفضل في المدينة.",
           "link": "فريقنا", "search": "فريق"}  # fmt: skip
     show_language(admin, "title_ar")
     admin.fill("#id_title_ar", "اختبار النص")
@@ -195,7 +196,8 @@ def test_rich_text_media_chooser_and_preview(admin, stack, t1) -> None:
     dialog.wait_for()
     dialog.locator(".mortar-media-chooser__search").fill("harbour")
     admin.wait_for_function(
-        "() => document.querySelector('.mortar-media-chooser__pageinfo').textContent.includes('(1 images)')"
+        "() => document.querySelector('.mortar-media-chooser__pageinfo')"
+        ".textContent.includes('(1 image)')"
     )
     dialog.locator(".mortar-media-chooser__asset").first.click()
     assert admin.locator("input[name=seo_image]").input_value() != ""

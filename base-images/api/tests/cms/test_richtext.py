@@ -117,7 +117,7 @@ def test_body_saved_through_the_admin_is_kept(tenant_a, in_tenant, admin_client_
             "body_ar": body_ar,
             "status": "draft",
             "order": "0",
-        },  # fmt: skip
+        },
     )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     with in_tenant(tenant_a):

@@ -67,7 +67,7 @@
         return
       }
       pages = data.pages
-      info.textContent = `Page ${data.page} of ${data.pages} (${data.count} images)`
+      info.textContent = `Page ${data.page} of ${data.pages} (${data.count} image${data.count === 1 ? "" : "s"})`
       grid.replaceChildren(
         ...data.results.map((asset) =>
           el("li", {}, [
