@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from cms.conftest import admin_client_for  # noqa: F401  (a fixture, reused here)
 from media.conftest import image_bytes
 
 pytestmark = pytest.mark.django_db
