@@ -59,7 +59,8 @@ function pagePicker(searchUrl, lang) {
         const button = document.createElement("button")
         button.type = "button"
         button.className = "mortar-page-picker__page"
-        button.textContent = `${page.title} — ${page.url}`
+        const draft = page.status === "draft" ? " (draft)" : ""
+        button.textContent = `${page.title} — ${page.url}${draft}`
         button.dataset.url = page.url
         button.addEventListener("click", () => {
           chosen = page.url
