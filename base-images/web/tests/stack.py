@@ -161,7 +161,7 @@ class Stack:
         self.procs[role] = proc
 
     def start_api(self, workers: int = 2) -> None:
-        # the admin's static files (whitenoise serves STATIC_ROOT, read at start)
+        # the admin's static files (prose editor, chooser) are served by whitenoise from here
         self.manage_api("collectstatic", "--noinput", "-v0")
         self._gunicorn("api", "mortar_api.wsgi:application", self.api_port, self.api_env(), workers)
         wait_http(f"http://127.0.0.1:{self.api_port}/health/")

@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable, Iterator
 
 import pytest
+from cms.conftest import admin_client_for  # noqa: F401  (a fixture, reused here)
 from PIL import Image
 
 

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from mortar_api.adminsite.languages import SiteTranslationAdmin
+from mortar_api.media.chooser import MediaChooserAdminMixin
 
 from .admin_tree import PageTreeAdminMixin
 from .models import (
@@ -24,11 +25,13 @@ from .models import (
     SiteSettings,
 )
 from .preview import preview_url
+from .preview_button import PREVIEW_MEDIA, preview_links
 from .revisions import restore_revision
+from .richtext import RichTextAdminMixin, page_link_search
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(SiteTranslationAdmin):
+class SiteSettingsAdmin(MediaChooserAdminMixin, SiteTranslationAdmin):
     list_display = ["__str__", "contact_email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -39,7 +42,9 @@ class SiteSettingsAdmin(SiteTranslationAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(PageTreeAdminMixin, SiteTranslationAdmin):  # the page tree: cms/admin_tree.py
+class PageAdmin(
+    PageTreeAdminMixin, RichTextAdminMixin, MediaChooserAdminMixin, SiteTranslationAdmin
+):  # the page tree: cms/admin_tree.py; rich text: cms/richtext.py
     list_display = [
         "title",
         "path",
@@ -80,13 +85,11 @@ class PageAdmin(PageTreeAdminMixin, SiteTranslationAdmin):  # the page tree: cms
 
     @admin.display(description="Preview")
     def preview(self, obj: Page) -> str:
-        url = preview_url(obj.pk) if obj.pk else None
-        if not url:
-            return "Save the page first." if not obj.pk else "No domain for this tenant."
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener">Open preview</a> (expires)',
-            url,
-        )
+        return preview_links(obj.pk)
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA
 
     def save_model(self, request: HttpRequest, obj: Page, form, change: bool) -> None:
         obj.save(revision_note="edited in admin", revision_user=request.user)
@@ -107,6 +110,7 @@ class PageAdmin(PageTreeAdminMixin, SiteTranslationAdmin):  # the page tree: cms
         view = self.admin_site.admin_view
         return [
             path("<int:page_id>/revisions/", view(self.revisions_view), name="cms_page_revisions"),
+            path("link-search/", view(page_link_search), name="cms_page_link_search"),
             path(
                 "<int:page_id>/revisions/<int:revision_id>/restore/",
                 view(self.restore_view),
@@ -140,7 +144,7 @@ class PageAdmin(PageTreeAdminMixin, SiteTranslationAdmin):  # the page tree: cms
 
 
 @admin.register(Hero)
-class HeroAdmin(SiteTranslationAdmin):
+class HeroAdmin(MediaChooserAdminMixin, SiteTranslationAdmin):
     list_display = ["name", "title", "button_label", "updated_at"]
     search_fields = ["name", "title", "description"]
     ordering = ["name"]
@@ -156,7 +160,7 @@ class MenuItemAdmin(SiteTranslationAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(MediaChooserAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "url", "order"]
     list_editable = ["order"]

@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
 from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_POST
 
 from mortar_api.adminsite.languages import SiteTranslationAdmin
 
+from . import chooser
 from .models import MediaAsset
 
 
@@ -22,3 +27,25 @@ class MediaAssetAdmin(SiteTranslationAdmin):
         return format_html(
             '<img src="{}" alt="" style="max-height:48px">', obj.file.storage.url(small)
         )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("chooser/", view(require_GET(self.chooser_list)), name="media_mediaasset_chooser"),
+            path(
+                "chooser/upload/",
+                view(require_POST(self.chooser_upload)),
+                name="media_mediaasset_chooser_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def chooser_list(self, request: HttpRequest) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return chooser.list_assets(request)
+
+    def chooser_upload(self, request: HttpRequest) -> JsonResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return chooser.upload_asset(request)
