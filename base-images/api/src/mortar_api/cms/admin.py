@@ -24,6 +24,7 @@ from .models import (
 )
 from .preview import preview_url
 from .revisions import restore_revision
+from .widgets_blocks import BlocksWidget
 
 
 @admin.register(SiteSettings)
@@ -56,8 +57,10 @@ class PageAdmin(SiteTranslationAdmin):
     readonly_fields = ["path", "published_at", "created_at", "updated_at", "preview"]
     autocomplete_fields = ["parent"]
     actions = ["publish", "unpublish"]
+    formfield_overrides = {models.JSONField: {"widget": BlocksWidget}}  # Page's only: blocks
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "path", "body", "hero", "order", "is_home"]}),
+        ("Content blocks", {"fields": ["blocks"]}),
         (
             "Publishing",
             {"fields": ["status", "publish_at", "unpublish_at", "published_at", "preview"]},
