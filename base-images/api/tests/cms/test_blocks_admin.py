@@ -68,6 +68,6 @@ def test_admin_shows_bad_blocks_as_a_form_error(
     resp = admin_client_for(tenant_a).post("/admin/cms/page/add/", _form(blocks_en=blocks))
     assert resp.status_code == 200
     errors = resp.context["adminform"].form.errors
-    assert any(says in m for m in errors["blocks_en"]), errors  # noqa: PT017
+    assert any(says in m for m in errors["blocks_en"]), errors
     with in_tenant(tenant_a):
         assert not Page.objects.filter(slug="admin-blocks").exists()
