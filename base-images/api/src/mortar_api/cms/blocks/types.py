@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # JSON Schema and Python read this the same way: no NUL (PostgreSQL's jsonb refuses it).
+# Patterns use explicit ranges, not \\s (ECMA 262 and Python disagree on a few spaces);
+# ``validation`` reads a final ``$`` the ECMA way (no newline before it).
 NO_NUL = "^[^\\u0000]*$"
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -46,7 +48,7 @@ PAGE_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1, "description":
 LINK_URL = {
     "type": "string",
     "maxLength": 500,
-    "pattern": "^(https?://[^\\s\\u0000/?#]+|/|mailto:|tel:)[^\\s\\u0000]*$",
+    "pattern": "^(https?://[^\\u0000-\\u0020\\u007f/?#]+|/|mailto:|tel:)[^\\u0000-\\u0020\\u007f]*$",
     "description": "http(s):// URL, a path starting with /, mailto: or tel:",
 }
 _YT_ID = "[A-Za-z0-9_-]{11}"
@@ -54,7 +56,7 @@ VIDEO_URL_PATTERN = (
     "^https://(?:(?:www\\.|m\\.)?youtube\\.com/(?:watch\\?v=|embed/|shorts/)" + _YT_ID
     + "|youtu\\.be/" + _YT_ID
     + "|(?:www\\.)?vimeo\\.com/[0-9]{1,12}|player\\.vimeo\\.com/video/[0-9]{1,12})"
-    "(?:[?&#][^\\s\\u0000]*)?$"
+    "(?:[?&#][^\\u0000-\\u0020\\u007f]*)?$"
 )  # fmt: skip
 VIDEO_URL = {
     "type": "string",

@@ -8,12 +8,14 @@ have is a content rule (``code="rule"``: 422 in the editor API).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, validators
+from jsonschema.exceptions import ValidationError as ValidationError_
 
 from . import registry
 from .types import MAX_CHILDREN, NO_NUL, BlockType, ids_at
@@ -35,6 +37,19 @@ _TYPE_NAMES = {
     "string": "a string", "integer": "an integer", "number": "a number",
     "boolean": "a boolean", "object": "an object", "array": "a list",
 }  # fmt: skip
+
+
+def _ecma_pattern(validator, pattern: str, instance: Any, schema: dict):
+    """``pattern`` as JSON Schema (ECMA 262) means it: Python's ``$`` also matches before a
+    final newline, which would accept ``"https://x\\n"`` that the document refuses."""
+    if not validator.is_type(instance, "string"):
+        return
+    ecma = re.sub(r"(?<!\\)\$$", r"\\Z", pattern)
+    if not re.search(ecma, instance):
+        yield ValidationError_(f"{instance!r} does not match {pattern!r}")
+
+
+BlockValidator = validators.extend(Draft4Validator, {"pattern": _ecma_pattern})
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,7 @@ def _message(error, messages: dict[str, str]) -> list[tuple[list, str]]:
 
 def _schema_errors(schema: dict, value: Any, path: str, messages: dict) -> list[BlockError]:
     out = []
-    found = Draft4Validator(schema).iter_errors(value)
+    found = BlockValidator(schema).iter_errors(value)
     errors = sorted(found, key=lambda e: list(map(str, e.path)))
     for error in errors:
         for extra, msg in _message(error, messages):
