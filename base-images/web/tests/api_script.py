@@ -137,19 +137,35 @@ def bench_seed(schema: str, label: str) -> dict:
         return {"path": p.path}
 
 
-def blocks_page(schema: str, slug: str) -> dict:
-    """A published page holding every built-in block type, in English and Arabic."""
+def _asset(alt: str):
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from mortar_api.media.models import MediaAsset
     from PIL import Image
 
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (31, 95, 191)).save(out, "PNG")
+    asset = MediaAsset(file=SimpleUploadedFile("blue.png", out.getvalue()), alt=alt)
+    asset.save()
+    return asset
+
+
+def make_asset(schema: str) -> dict:
     with on_tenant(schema):
-        out = io.BytesIO()
-        Image.new("RGB", (64, 48), (31, 95, 191)).save(out, "PNG")
-        asset = MediaAsset(file=SimpleUploadedFile("blue.png", out.getvalue()), alt="Blue")
-        asset.save()
+        return {"id": _asset("Chosen").pk}
+
+
+def page_blocks(schema: str, slug: str) -> dict:
+    with on_tenant(schema):
+        p = Page.objects.get(slug=slug, parent=None)
+        return {"en": p.blocks_en, "ar": p.blocks_ar}
+
+
+def blocks_page(schema: str, slug: str) -> dict:
+    """A published page holding every built-in block type, in English and Arabic."""
+    with on_tenant(schema):
+        asset = _asset("Blue")
         about = Page.objects.get(path="about")
 
         def every(lang: str, words: dict) -> list:
@@ -235,6 +251,8 @@ COMMANDS = {
     "preview_token": preview_token,
     "bench_seed": bench_seed,
     "blocks_page": blocks_page,
+    "make_asset": make_asset,
+    "page_blocks": page_blocks,
 }
 
 if __name__ == "__main__":

@@ -135,14 +135,14 @@
           self.assetInput(img.image, function (id) { setOrDelete(img, "image", id); onchange(); }),
           self.textInput(img.caption, function (v) { setOrDelete(img, "caption", v); onchange(); }),
           button("Remove image", function () { images.splice(i, 1); onchange(); draw(); },
-            "deletelink"),
+            "mortar-blocks__remove"),
         ]);
         row.children[1].setAttribute("placeholder", "Caption");
         wrap.appendChild(row);
       });
       wrap.appendChild(button("Add image", function () {
         images.push({}); onchange(); draw();
-      }, "addlink"));
+      }, "mortar-blocks__add-btn"));
     }
     draw();
     return wrap;
@@ -216,7 +216,7 @@
           button("↑", function () { move(i, -1); }, "mortar-blocks__up"),
           button("↓", function () { move(i, 1); }, "mortar-blocks__down"),
           button("Remove", function () { blocks.splice(i, 1); self.sync(); draw(); },
-            "deletelink mortar-blocks__remove"),
+            "mortar-blocks__remove"),
         ]);
         head.querySelector(".mortar-blocks__up").disabled = i === 0;
         head.querySelector(".mortar-blocks__down").disabled = i === blocks.length - 1;
@@ -227,7 +227,11 @@
         if (type) {
           type.fields.forEach(function (f) {
             var input = self.fieldInput(block, f, nested);
-            body.appendChild(el("label", { class: "mortar-blocks__field" }, [
+            // a <label> only around a single control: one around several buttons would
+            // become every button's accessible name
+            var single = /^(INPUT|TEXTAREA|SELECT)$/.test(input.tagName);
+            body.appendChild(el(single ? "label" : "div", { class: "mortar-blocks__field",
+              role: single ? null : "group", "aria-label": single ? null : f.label }, [
               el("span", { text: f.label + (f.required ? " *" : "") }), input,
             ]));
           });
@@ -247,7 +251,7 @@
           blocks.push({ type: picker.value, id: newId(), value: {} });
           self.sync();
           draw();
-        }, "addlink"),
+        }, "mortar-blocks__add-btn"),
       ]));
     }
     function move(i, delta) {
