@@ -6,6 +6,8 @@ and an editor token for a staff user. Torn down after the session.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +27,19 @@ class ContractSite:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    st = Stack(tmp_path_factory.mktemp("mortar-home"), free_port())
+def stack():
+    # Not under pytest's basetemp: run as root, nginx's workers (nobody) cannot traverse its
+    # 0700 directories, so a request body over 16 KiB (buffered to the stack's temp dir)
+    # would get nginx's own 500 (content blocks make such editor bodies valid).
+    home = Path(tempfile.mkdtemp(prefix="mortar-contract-home-"))
+    home.chmod(0o755)
+    st = Stack(home, free_port())
     st.mortar("infra", "up")
-    yield st
-    st.mortar("infra", "down", check=False)
+    try:
+        yield st
+    finally:
+        st.mortar("infra", "down", check=False)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

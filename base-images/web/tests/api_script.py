@@ -145,6 +145,104 @@ def bench_seed(schema: str, label: str) -> dict:
         return {"path": p.path}
 
 
+def _asset(alt: str):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from mortar_api.media.models import MediaAsset
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (31, 95, 191)).save(out, "PNG")
+    asset = MediaAsset(file=SimpleUploadedFile("blue.png", out.getvalue()), alt=alt)
+    asset.save()
+    return asset
+
+
+def make_asset(schema: str) -> dict:
+    with on_tenant(schema):
+        return {"id": _asset("Chosen").pk}
+
+
+def page_blocks(schema: str, slug: str) -> dict:
+    with on_tenant(schema):
+        p = Page.objects.get(slug=slug, parent=None)
+        return {"en": p.blocks_en, "ar": p.blocks_ar}
+
+
+def blocks_page(schema: str, slug: str) -> dict:
+    """A published page holding every built-in block type, in English and Arabic."""
+    with on_tenant(schema):
+        asset = _asset("Blue")
+        about = Page.objects.get(path="about")
+
+        def every(lang: str, words: dict) -> list:
+            simple = [
+                {"type": "rich_text", "id": f"{lang}1", "value": {"html": words["html"]}},
+                {
+                    "type": "image",
+                    "id": f"{lang}2",
+                    "value": {"image": asset.pk, "caption": words["caption"], "alt": words["alt"]},
+                },
+                {
+                    "type": "gallery",
+                    "id": f"{lang}3",
+                    "value": {"images": [{"image": asset.pk, "caption": words["caption"]}] * 3},
+                },
+                {
+                    "type": "cta",
+                    "id": f"{lang}4",
+                    "value": {"label": words["cta"], "page": about.pk},
+                },
+                {
+                    "type": "quote",
+                    "id": f"{lang}5",
+                    "value": {"text": words["quote"], "attribution": words["by"]},
+                },
+                {
+                    "type": "video",
+                    "id": f"{lang}6",
+                    "value": {
+                        "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                        "caption": words["caption"],
+                    },
+                },
+                {"type": "video", "id": f"{lang}7", "value": {"url": "https://vimeo.com/76979871"}},
+            ]
+            columns = {
+                "type": "columns",
+                "id": f"{lang}8",
+                "value": {"left": [simple[0]], "right": [simple[4]]},
+            }
+            return [*simple, columns]
+
+        en = {
+            "html": "<h2>Blocks heading</h2><p>Rich <strong>text</strong>.</p>",
+            "caption": "A blue square",
+            "alt": "Blue override",
+            "cta": "Read about us",
+            "quote": "Build well.",
+            "by": "A mason",
+        }
+        ar = {
+            "html": "<h2>عنوان الكتل</h2><p>نص <strong>غني</strong>.</p>",
+            "caption": "مربع أزرق",
+            "alt": "أزرق",
+            "cta": "اقرأ عنا",
+            "quote": "ابنِ جيدا.",
+            "by": "بنّاء",
+        }
+        p = page(
+            slug,
+            "Every block",
+            "كل الكتل",
+            status=PUBLISHED,
+            blocks_en=every("en", en),
+            blocks_ar=every("ar", ar),
+        )
+        return {"id": p.pk, "path": p.path, "asset": asset.pk}
+
+
 def submissions(schema: str) -> dict:
     from mortar_api.cms.models import ContactSubmission
 
@@ -161,6 +259,9 @@ COMMANDS = {
     "unpublish": unpublish,
     "preview_token": preview_token,
     "bench_seed": bench_seed,
+    "blocks_page": blocks_page,
+    "make_asset": make_asset,
+    "page_blocks": page_blocks,
 }
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "forbidden_text": "Your form session expired. Please reload the page and try again.",
         "preview": "Preview of a draft: not published yet.",
         "back_home": "Back to the home page",
+        "video": "Video",
+        "play_video": "Play video",
+        "video_notice": "Playing loads the video from its host, which may set cookies.",
     },
     "ar": {
         "skip": "انتقل إلى المحتوى",
@@ -61,6 +64,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "forbidden_text": "انتهت صلاحية النموذج. يرجى إعادة تحميل الصفحة والمحاولة مرة أخرى.",
         "preview": "معاينة مسودة: لم تُنشر بعد.",
         "back_home": "العودة إلى الصفحة الرئيسية",
+        "video": "فيديو",
+        "play_video": "تشغيل الفيديو",
+        "video_notice": "يؤدي التشغيل إلى تحميل الفيديو من مصدره، وقد يضع ملفات تعريف الارتباط.",
     },
 }
 

@@ -28,6 +28,7 @@ from .preview import preview_url
 from .preview_button import PREVIEW_MEDIA, preview_links
 from .revisions import restore_revision
 from .richtext import RichTextAdminMixin, page_link_search
+from .widgets_blocks import BlocksWidget
 
 
 @admin.register(SiteSettings)
@@ -62,8 +63,10 @@ class PageAdmin(
     readonly_fields = ["path", "published_at", "created_at", "updated_at", "preview"]
     autocomplete_fields = ["parent"]
     actions = ["publish", "unpublish"]
+    formfield_overrides = {models.JSONField: {"widget": BlocksWidget}}  # Page's only: blocks
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "path", "body", "hero", "order", "is_home"]}),
+        ("Content blocks", {"fields": ["blocks"]}),
         (
             "Publishing",
             {"fields": ["status", "publish_at", "unpublish_at", "published_at", "preview"]},

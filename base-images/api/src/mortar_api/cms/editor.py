@@ -23,6 +23,7 @@ from mortar_api.media.serializers import MediaAssetSerializer, MediaUploadSerial
 from mortar_api.media.validation import ALLOWED_FORMATS
 
 from . import filters
+from .blocks.fields import BlocksField
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -132,6 +133,8 @@ class PageEditorSerializer(ModelValidatingSerializer):
         # The title in the default language is what every fallback shows: required, never
         # blank or null (the document says so; other languages may stay empty).
         fields = super().get_fields()
+        for name in [n for n in fields if n.startswith("blocks_")]:
+            fields[name] = BlocksField()  # typed blocks, each problem named (cms.blocks)
         title = fields.get(default_title_field())
         if title is not None:
             title.required = self.instance is None and not self.partial

@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .blocks.page import clean_block_columns, validate_block_columns
 from .html import sanitise_html
 
 IMAGE_FK = {"to": "media.MediaAsset", "null": True, "blank": True, "on_delete": models.SET_NULL}
@@ -153,6 +154,7 @@ class Page(models.Model):
         for field in self._meta.concrete_fields:  # body and every body_<lang> column
             if field.name == "body" or field.name.startswith("body_"):
                 setattr(self, field.attname, sanitise_html(getattr(self, field.attname)))
+        clean_block_columns(self)  # every path (admin, API, tasks, shell): never stored bad
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
         old_path = self.path
@@ -178,6 +180,7 @@ class Page(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "is_home"})
 
     def clean(self) -> None:
+        validate_block_columns(self)
         ancestor = self.parent
         while ancestor is not None:
             if self.pk and ancestor.pk == self.pk:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mortar_api.media.serializers import image_data
 
+from .blocks.output import public_blocks
 from .languages import default_language, language_list
 from .models import FooterLink, Hero, MenuItem, Page, Partner, SiteSettings
 
@@ -120,6 +121,7 @@ def page_data(page: Page, *, published_only: bool = True) -> dict:
         "path": page.path,
         "is_home": page.is_home,
         "body": page.body or "",
+        "blocks": public_blocks(page.blocks),
         "hero": hero_data(page.hero),
         "seo": {
             "title": page.seo_title or page.title or "",

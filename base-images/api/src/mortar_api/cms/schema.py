@@ -6,8 +6,10 @@ Documentation only: the views build their JSON in ``cms.public`` for speed.
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers as s
+
+from .blocks.schema import PUBLIC_BLOCK_SCHEMA
 
 
 class ErrorSchema(s.Serializer):
@@ -106,6 +108,11 @@ class SeoSchema(s.Serializer):
     image = ImageSchema(allow_null=True)
 
 
+@extend_schema_field(PUBLIC_BLOCK_SCHEMA)
+class BlockSchema(s.DictField):
+    pass
+
+
 class PageSchema(s.Serializer):
     id = s.IntegerField()
     title = s.CharField()
@@ -113,6 +120,7 @@ class PageSchema(s.Serializer):
     path = s.CharField()
     is_home = s.BooleanField()
     body = s.CharField(help_text="sanitised HTML")
+    blocks = s.ListField(child=BlockSchema(), help_text="content blocks (after the body)")
     hero = HeroSchema(allow_null=True)
     seo = SeoSchema()
     breadcrumbs = PageLinkSchema(many=True)
