@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from mortar_api.adminsite.languages import SiteTranslationAdmin
+from mortar_api.cms.history import HistoryAdminMixin
 
 from .models import MediaAsset
 
 
 @admin.register(MediaAsset)
-class MediaAssetAdmin(SiteTranslationAdmin):
+class MediaAssetAdmin(HistoryAdminMixin, SiteTranslationAdmin):
     list_display = ["thumb", "__str__", "mime_type", "width", "height", "size", "created_at"]
     list_filter = ["mime_type"]
     search_fields = ["title", "alt", "file"]
