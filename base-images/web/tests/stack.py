@@ -161,6 +161,8 @@ class Stack:
         self.procs[role] = proc
 
     def start_api(self, workers: int = 2) -> None:
+        # the admin's assets (whitenoise serves STATIC_ROOT as found at start): browser tests
+        self.manage_api("collectstatic", "--noinput", "-v0")
         self._gunicorn("api", "mortar_api.wsgi:application", self.api_port, self.api_env(), workers)
         wait_http(f"http://127.0.0.1:{self.api_port}/health/")
 

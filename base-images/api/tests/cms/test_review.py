@@ -357,3 +357,16 @@ def test_groups_are_per_tenant(tenant_a, tenant_b, in_tenant, token_of) -> None:
     with in_tenant(tenant_b):
         other.refresh_from_db()
         assert other.status == "draft"
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_has_submit_and_says_who_publishes() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    submit = paths["/api/v1/editor/pages/{id}/submit/"]["post"]
+    assert "requestBody" not in submit
+    assert {"200", "403", "404", "409"} <= set(submit["responses"])
+    assert "review" in submit["description"]
+    publish = paths["/api/v1/editor/pages/{id}/publish/"]["post"]
+    assert "cms.publish_page" in publish["responses"]["403"]["description"]
