@@ -129,6 +129,12 @@ def test_a_shell_change_of_every_content_model_leaves_an_entry(tenant_a, in_tena
         from auditlog.registry import auditlog
 
         assert auditlog.contains(MediaAsset)
+    # users: who was put in which group, never a password (hash)
+    user = make_member(tenant_a, "hist-user@a", "Publishers")
+    with in_tenant(tenant_a):
+        changes = [e.changes_dict for e in entries_for(user)]
+        assert changes and all("password" not in c and "last_login" not in c for c in changes)
+        assert any("groups" in c for c in changes)
 
 
 @pytest.mark.django_db
