@@ -370,3 +370,21 @@ def test_the_openapi_document_has_submit_and_says_who_publishes() -> None:
     assert "review" in submit["description"]
     publish = paths["/api/v1/editor/pages/{id}/publish/"]["post"]
     assert "cms.publish_page" in publish["responses"]["403"]["description"]
+
+
+@pytest.mark.django_db
+def test_restoring_a_revision_keeps_the_review_state(tenant_a, in_tenant) -> None:
+    from mortar_api.cms.review import publish, submit_for_review
+    from mortar_api.cms.revisions import restore_revision
+
+    editor = make_member(tenant_a, "ed8@a", "Editors")
+    publisher = make_member(tenant_a, "pub8@a", "Publishers")
+    with in_tenant(tenant_a):
+        page = make_page("Reviewed", body="<p>one</p>")
+        submit_for_review(page, editor)
+        submitted = page.revisions.first()
+        assert submitted.note == "submitted for review"
+        publish(page, publisher, "published")
+        restore_revision(submitted, user=publisher)
+        page.refresh_from_db()
+        assert page.review_requested_at is None and page.approved_by == publisher
