@@ -212,3 +212,36 @@ def test_a_celery_task_change_leaves_an_entry_without_a_user(
         with tenant_context(tenant_a):
             Page.objects.filter(pk=page.pk).delete()
             LogEntry.objects.get_for_object(page).delete()
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_address_is_no_500_and_not_recorded(
+    tenant_a, in_tenant, admin_client_for, editor_client
+) -> None:
+    """auditlog's own middleware stored the first X-Forwarded-For entry as sent: a value
+    that is not an IP broke every save (inet column). The kit's records the trusted one."""
+    import ipaddress
+
+    with in_tenant(tenant_a):
+        page = make_page("Forged")
+    forged = {"HTTP_X_FORWARDED_FOR": "not-an-ip, 203.0.113.9"}
+    resp = admin_client_for(tenant_a).post(
+        f"/admin/cms/page/{page.pk}/change/",
+        {"title_en": "Forged 2", "slug": "forged", "order": "0", "status": "draft"},
+        **forged,
+    )
+    assert resp.status_code == 302
+    api = editor_client(tenant_a).patch(
+        f"/api/v1/editor/pages/{page.pk}/",
+        {"title_en": "Forged 3"},
+        content_type="application/json",
+        **forged,
+    )
+    assert api.status_code == 200
+    with in_tenant(tenant_a):
+        entries = entries_for(page)[-2:]
+        assert [e.changes_dict["title_en"][1] for e in entries] == ["Forged 2", "Forged 3"]
+        for entry in entries:
+            assert entry.actor is not None
+            ipaddress.ip_address(entry.remote_addr)  # a real address
+            assert entry.remote_addr != "not-an-ip"

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from auditlog.context import set_extra_data
-from auditlog.middleware import AuditlogMiddleware
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.admin.views.main import PAGE_VAR
@@ -31,6 +31,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from modeltranslation.manager import get_translatable_fields_for_model
+
+from mortar_api.accounts.client_ip import client_ip
 
 # Bookkeeping columns that change on every save and say nothing an editor did.
 _NOISE = ("updated_at",)
@@ -61,6 +63,19 @@ def register_models() -> None:
             exclude_fields=["password", "last_login"],
             m2m_fields={"groups", "user_permissions"},
         )
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware (``MIDDLEWARE``) recording the client address the kit trusts.
+
+    auditlog's own takes the first ``X-Forwarded-For`` entry as sent: a visitor could
+    write any address there, and one that is not an IP made every save of the request
+    fail (the column is ``inet``). This uses ``accounts.client_ip`` (the edge's entry).
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        return client_ip(request)
 
 
 class AuditActorMixin:
