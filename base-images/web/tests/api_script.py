@@ -134,6 +134,34 @@ def preview_token(schema: str, path: str) -> dict:
         return {"token": preview.make_token(Page.objects.get(path=path).pk)}
 
 
+def member(schema: str, username: str, password: str, group: str) -> dict:
+    """A staff user of the tenant in one of its ready groups (Editors, Publishers); its
+    editor API token."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    with on_tenant(schema):
+        user = get_user_model().objects.create_user(
+            username=username, email=username, password=password, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return {"id": user.pk, "token": Token.objects.create(user=user).key}
+
+
+def page_state(schema: str, path: str) -> dict:
+    with on_tenant(schema):
+        p = Page.objects.select_related("approved_by", "review_requested_by").get(path=path)
+        return {
+            "id": p.pk,
+            "status": p.status,
+            "approved_by": p.approved_by.username if p.approved_by else None,
+            "review_requested_by": p.review_requested_by.username
+            if p.review_requested_by
+            else None,
+        }
+
+
 def bench_seed(schema: str, label: str) -> dict:
     """A typical page for the benchmark: frame + hero + a 1,000-word body."""
     seed(schema, label, label)
@@ -262,6 +290,8 @@ COMMANDS = {
     "blocks_page": blocks_page,
     "make_asset": make_asset,
     "page_blocks": page_blocks,
+    "member": member,
+    "page_state": page_state,
 }
 
 if __name__ == "__main__":

@@ -163,8 +163,11 @@ def _redis_commands(stack, host: str, request) -> list[str]:
                 if done.is_set():
                     return
                 command = event["command"]
-                if host in command and (":cache:web:" in command or ":gen:" in command):
-                    seen.append(command.split(" ")[0])  # web's keys, not the api's
+                if host in command and (
+                    f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command
+                ):
+                    # web's keys, not the api's, nor another run's (MORTAR_TEST_WEB_NAME)
+                    seen.append(command.split(" ")[0])
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()

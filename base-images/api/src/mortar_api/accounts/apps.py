@@ -8,7 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from mortar_api.tenancy.periodic import register
+
+        from .groups import after_migrate
+
+        # the Editors and Publishers groups, in every tenant schema that is migrated
+        post_migrate.connect(after_migrate, dispatch_uid="mortar_editor_groups")
 
         register(
             "accounts: prune login logs",

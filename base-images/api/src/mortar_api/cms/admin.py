@@ -12,7 +12,9 @@ from django.utils.html import format_html
 from mortar_api.adminsite.languages import SiteTranslationAdmin
 from mortar_api.media.chooser import MediaChooserAdminMixin
 
+from . import review as review_flow
 from .admin_tree import PageTreeAdminMixin
+from .history import HistoryAdminMixin
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -24,15 +26,17 @@ from .models import (
     Redirect,
     SiteSettings,
 )
+from .permissions import can_publish
 from .preview import preview_url
 from .preview_button import PREVIEW_MEDIA, preview_links
+from .review import AwaitingReviewFilter, PageReviewAdminMixin
 from .revisions import restore_revision
 from .richtext import RichTextAdminMixin, page_link_search
 from .widgets_blocks import BlocksWidget
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(MediaChooserAdminMixin, SiteTranslationAdmin):
+class SiteSettingsAdmin(HistoryAdminMixin, MediaChooserAdminMixin, SiteTranslationAdmin):
     list_display = ["__str__", "contact_email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -44,8 +48,13 @@ class SiteSettingsAdmin(MediaChooserAdminMixin, SiteTranslationAdmin):
 
 @admin.register(Page)
 class PageAdmin(
-    PageTreeAdminMixin, RichTextAdminMixin, MediaChooserAdminMixin, SiteTranslationAdmin
-):  # the page tree: cms/admin_tree.py; rich text: cms/richtext.py
+    PageReviewAdminMixin,  # cms/review.py
+    HistoryAdminMixin,  # cms/history.py
+    PageTreeAdminMixin,  # cms/admin_tree.py
+    RichTextAdminMixin,  # cms/richtext.py
+    MediaChooserAdminMixin,
+    SiteTranslationAdmin,
+):
     list_display = [
         "title",
         "path",
@@ -56,20 +65,31 @@ class PageAdmin(
         "updated_at",
         "links",
     ]
-    list_filter = ["status", "is_home", "parent"]
+    list_filter = ["status", AwaitingReviewFilter, "is_home", "parent"]
     search_fields = ["title", "slug", "path", "body"]
     ordering = ["path"]
     list_select_related = ["parent"]
     readonly_fields = ["path", "published_at", "created_at", "updated_at", "preview"]
+    readonly_fields += ["review", "approved_by"]  # cms.review
     autocomplete_fields = ["parent"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "submit_for_review"]
     formfield_overrides = {models.JSONField: {"widget": BlocksWidget}}  # Page's only: blocks
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "path", "body", "hero", "order", "is_home"]}),
         ("Content blocks", {"fields": ["blocks"]}),
         (
             "Publishing",
-            {"fields": ["status", "publish_at", "unpublish_at", "published_at", "preview"]},
+            {
+                "fields": [
+                    "status",
+                    "publish_at",
+                    "unpublish_at",
+                    "published_at",
+                    "preview",
+                    "review",
+                    "approved_by",
+                ]
+            },
         ),
         ("SEO", {"fields": ["seo_title", "seo_description", "seo_image"]}),
         ("Timestamps", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
@@ -95,19 +115,18 @@ class PageAdmin(
         return super().media + PREVIEW_MEDIA
 
     def save_model(self, request: HttpRequest, obj: Page, form, change: bool) -> None:
-        obj.save(revision_note="edited in admin", revision_user=request.user)
+        note = self.prepare_save(request, obj, form)  # review, approval (cms.review)
+        obj.save(revision_note=note or "edited in admin", revision_user=request.user)
 
-    @admin.action(description="Publish selected pages", permissions=["change"])
+    @admin.action(description="Publish selected pages", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset) -> None:
         for page in queryset.exclude(status=Page.Status.PUBLISHED):
-            page.status, page.publish_at = Page.Status.PUBLISHED, None
-            page.save(revision_note="published in admin", revision_user=request.user)
+            review_flow.publish(page, request.user, "published in admin")
 
-    @admin.action(description="Unpublish selected pages", permissions=["change"])
+    @admin.action(description="Unpublish selected pages", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset) -> None:
         for page in queryset.filter(status=Page.Status.PUBLISHED):
-            page.status, page.unpublish_at = Page.Status.DRAFT, None
-            page.save(revision_note="unpublished in admin", revision_user=request.user)
+            review_flow.unpublish(page, request.user, "unpublished in admin")
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
@@ -132,13 +151,15 @@ class PageAdmin(
             "title": f"Revisions of “{page}”",
             "page": page,
             "revisions": page.revisions.select_related("created_by")[:50],
-            "can_restore": self.has_change_permission(request, page),
+            "can_restore": self.has_change_permission(request, page) and can_publish(request.user),
         }
         return TemplateResponse(request, "admin/cms/page/revisions.html", context)
 
     def restore_view(self, request: HttpRequest, page_id: int, revision_id: int) -> HttpResponse:
         page = get_object_or_404(Page, pk=page_id)
         if request.method != "POST" or not self.has_change_permission(request, page):
+            raise PermissionDenied
+        if not can_publish(request.user):  # restoring is a Publisher's call (cms.permissions)
             raise PermissionDenied
         revision = get_object_or_404(PageRevision, pk=revision_id, page=page)
         restore_revision(revision, user=request.user)
@@ -147,14 +168,14 @@ class PageAdmin(
 
 
 @admin.register(Hero)
-class HeroAdmin(MediaChooserAdminMixin, SiteTranslationAdmin):
+class HeroAdmin(HistoryAdminMixin, MediaChooserAdminMixin, SiteTranslationAdmin):
     list_display = ["name", "title", "button_label", "updated_at"]
     search_fields = ["name", "title", "description"]
     ordering = ["name"]
 
 
 @admin.register(MenuItem)
-class MenuItemAdmin(SiteTranslationAdmin):
+class MenuItemAdmin(HistoryAdminMixin, SiteTranslationAdmin):
     list_display = ["label", "location", "parent", "page", "url", "order"]
     list_filter = ["location"]
     list_editable = ["order"]
@@ -163,7 +184,7 @@ class MenuItemAdmin(SiteTranslationAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(MediaChooserAdminMixin, admin.ModelAdmin):
+class PartnerAdmin(HistoryAdminMixin, MediaChooserAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "url", "order"]
     list_editable = ["order"]
@@ -172,7 +193,7 @@ class PartnerAdmin(MediaChooserAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FooterLink)
-class FooterLinkAdmin(SiteTranslationAdmin):
+class FooterLinkAdmin(HistoryAdminMixin, SiteTranslationAdmin):
     list_display = ["key", "label", "route", "is_external", "order"]
     list_filter = ["is_external"]
     list_editable = ["order"]
@@ -181,7 +202,7 @@ class FooterLinkAdmin(SiteTranslationAdmin):
 
 
 @admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
+class RedirectAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["old_path", "new_path", "status_code", "created_at"]
     list_filter = ["status_code"]
     search_fields = ["old_path", "new_path"]

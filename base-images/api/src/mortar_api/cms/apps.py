@@ -25,6 +25,9 @@ class CmsConfig(AppConfig):
         from mortar_api.tenancy.periodic import register
 
         from . import checks, page_redirects, signals  # noqa: F401  (receivers, checks)
+        from .history import register_models
+
+        register_models()  # django-auditlog: every change of the content leaves an entry
 
         load_celery_app()
 

@@ -22,8 +22,9 @@ from mortar_api.media.models import MediaAsset
 from mortar_api.media.serializers import MediaAssetSerializer, MediaUploadSerializer
 from mortar_api.media.validation import ALLOWED_FORMATS
 
-from . import filters
+from . import filters, review
 from .blocks.fields import BlocksField
+from .errors import Conflict
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -35,12 +36,13 @@ from .models import (
     Redirect,
     SiteSettings,
 )
+from .permissions import CanPublish, check_page_write
 from .preview import preview_url
 from .public import page_data
 from .revisions import restore_revision
 from .schema import PageSchema
 from .strict import StrictModelSerializer, StrictSerializer
-from .views_base import EditorReadOnlyViewSet, EditorViewSet
+from .views_base import EditorPermission, EditorReadOnlyViewSet, EditorViewSet
 
 
 def editable_fields(model: type[models.Model], exclude: tuple[str, ...] = ()) -> list[str]:
@@ -150,6 +152,10 @@ class PageEditorSerializer(ModelValidatingSerializer):
     def validate(self, attrs: dict) -> dict:
         from modeltranslation.settings import DEFAULT_LANGUAGE
 
+        # an Editor's write that would publish or schedule, or change a live page: 403
+        request = self.context.get("request")
+        if request is not None:
+            check_page_write(request.user, self.instance, attrs)
         attrs = super().validate(attrs)
         key = build_localized_fieldname("title", DEFAULT_LANGUAGE)
         title = attrs.get(key, getattr(self.instance, key, None) if self.instance else None)
@@ -161,13 +167,18 @@ class PageEditorSerializer(ModelValidatingSerializer):
 
     def create(self, validated_data: dict) -> Page:
         page = Page(**validated_data)
-        page.save(revision_note="created via API", revision_user=self.context["request"].user)
+        user = self.context["request"].user
+        review.note_publication_change(page, user, set(validated_data))  # a schedule approves
+        page.save(revision_note="created via API", revision_user=user)
         return page
 
     def update(self, instance: Page, validated_data: dict) -> Page:
+        changed = {k for k, v in validated_data.items() if getattr(instance, k) != v}
         for key, value in validated_data.items():
             setattr(instance, key, value)
-        instance.save(revision_note="edited via API", revision_user=self.context["request"].user)
+        user = self.context["request"].user
+        review.note_publication_change(instance, user, changed)
+        instance.save(revision_note="edited via API", revision_user=user)
         return instance
 
 
@@ -180,31 +191,42 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 NO_BODY = extend_schema(request=None)
+PUBLISHERS_ONLY = [EditorPermission, CanPublish]  # cms.permissions: Editors get 403
 
 
-@extend_schema_view(publish=NO_BODY, unpublish=NO_BODY, restore=NO_BODY)
+@extend_schema_view(publish=NO_BODY, unpublish=NO_BODY, restore=NO_BODY, submit=NO_BODY)
 class PageEditorViewSet(EditorViewSet):
     queryset = Page.objects.select_related("parent").order_by("path")
     serializer_class = PageEditorSerializer
     filterset_class = filters.PageFilter
 
     def _set_status(self, request, status: str) -> Response:
+        # by hand: any pending schedule is done (cms.review; records who approved it)
         page = self.get_object()
-        page.status = status
-        if status == Page.Status.PUBLISHED:
-            page.publish_at = None  # published by hand: any pending schedule is done
-        else:
-            page.unpublish_at = None
-        page.save(revision_note=f"{status} via API", revision_user=request.user)
+        change = review.publish if status == Page.Status.PUBLISHED else review.unpublish
+        change(page, request.user, f"{status} via API")
         return Response(self.get_serializer(page).data)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=PUBLISHERS_ONLY)
     def publish(self, request, pk=None) -> Response:
         return self._set_status(request, Page.Status.PUBLISHED)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=PUBLISHERS_ONLY)
     def unpublish(self, request, pk=None) -> Response:
         return self._set_status(request, Page.Status.DRAFT)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None) -> Response:
+        """Submit a draft for review: it is listed under "Awaiting review" for Publishers.
+
+        409 when the page is already published (there is nothing to review).
+        """
+        page = self.get_object()
+        try:
+            review.submit_for_review(page, request.user)
+        except review.AlreadyPublished as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self.get_serializer(page).data)
 
     @extend_schema(responses=RevisionSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -212,7 +234,12 @@ class PageEditorViewSet(EditorViewSet):
         page = self.get_object()
         return Response(RevisionSerializer(page.revisions.all(), many=True).data)
 
-    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>\d+)/restore")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"revisions/(?P<revision_id>\d+)/restore",
+        permission_classes=PUBLISHERS_ONLY,
+    )
     def restore(self, request, pk=None, revision_id=None) -> Response:
         page = self.get_object()
         revision = get_object_or_404(PageRevision, pk=revision_id, page=page)

@@ -33,7 +33,9 @@ ERRORS = {
     400: "Malformed request: invalid JSON, a field or query parameter that does not match "
     "this document (see `errors`), or a NUL character.",
     401: "No or invalid credentials (`Authorization: Token <key>`).",
-    403: "Authenticated, but not staff or without the model permission.",
+    403: "Authenticated, but not staff or without the model permission (publishing, "
+    "unpublishing, scheduling and restoring pages, or changing a published one, need "
+    "`cms.publish_page`: the Publishers group).",
     404: "Not found (or, for a list, a page past the last one).",
     406: "No acceptable response type in `Accept` (the API speaks JSON).",
     409: "Conflicts with other content: a duplicate, or content still referred to.",

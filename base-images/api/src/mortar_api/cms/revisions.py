@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 # Not part of a snapshot: identity, bookkeeping, and fields save() derives.
 _SKIP = {"id", "path", "created_at", "updated_at", "published_at"}
 KEEP_REVISIONS = 50
+# Restoring leaves these as they are now.
+_KEEP_ON_RESTORE = {
+    *("status", "publish_at", "unpublish_at", "is_home"),
+    *("review_requested_at", "review_requested_by_id", "approved_by_id"),
+}
 
 
 def snapshot(page: Page) -> dict:
@@ -43,14 +48,15 @@ def record_revision(page: Page, note: str = "", user=None) -> PageRevision | Non
 def restore_revision(revision: PageRevision, user=None) -> Page:
     """Put the snapshot's fields back on the page and save (which records a new revision).
 
-    The publication state is left as it is now: restoring old text never (un)publishes.
+    The publication state is left as it is now: restoring old text never (un)publishes,
+    nor brings back an old review request or approval (cms.review).
     """
     page = revision.page
     fields = {f.attname: f for f in page._meta.concrete_fields}
     for attname, value in revision.data.items():
         field = fields.get(attname)
-        if field is None or attname in {"status", "publish_at", "unpublish_at", "is_home"}:
-            continue  # a column that no longer exists, or publication state
+        if field is None or attname in _KEEP_ON_RESTORE:
+            continue  # a column that no longer exists, or publication or review state
         setattr(page, attname, field.to_python(value) if value is not None else None)
     page.save(revision_note=f"restored revision #{revision.pk}", revision_user=user)
     return page

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from mortar_api.media.validation import max_upload_bytes
 
 from .errors import PayloadTooLarge, exception_handler
+from .history import AuditActorMixin
 from .openapi import MortarAutoSchema
 from .pagination import EditorPagination
 
@@ -92,7 +93,7 @@ class EditorListMixin:
     filter_backends = [DjangoFilterBackend]
 
 
-class EditorViewSet(MortarAPIMixin, EditorListMixin, viewsets.ModelViewSet):
+class EditorViewSet(AuditActorMixin, MortarAPIMixin, EditorListMixin, viewsets.ModelViewSet):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [EditorPermission]
 

@@ -6,13 +6,14 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from mortar_api.adminsite.languages import SiteTranslationAdmin
+from mortar_api.cms.history import HistoryAdminMixin
 
 from . import chooser
 from .models import MediaAsset
 
 
 @admin.register(MediaAsset)
-class MediaAssetAdmin(SiteTranslationAdmin):
+class MediaAssetAdmin(HistoryAdminMixin, SiteTranslationAdmin):
     list_display = ["thumb", "__str__", "mime_type", "width", "height", "size", "created_at"]
     list_filter = ["mime_type"]
     search_fields = ["title", "alt", "file"]
