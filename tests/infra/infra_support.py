@@ -87,8 +87,18 @@ class Upstream:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # echoes how many bytes arrived
+                size = len(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                body = json.dumps({"upstream": outer.name, "received": size}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_GET(self) -> None:
                 pad = "x" * 4000 if self.path.startswith("/big") else ""
+                pad = "y" * 2_000_000 if self.path.startswith("/huge") else pad
                 body = json.dumps(
                     {
                         "pad": pad,

@@ -227,3 +227,31 @@ def test_body_limit_gzip_and_access_log(stack: int, tmp_path: Path, upstreams) -
 
     log = Path(os.environ["MORTAR_HOME"]) / "nginx" / "logs" / "ita_alpha.access.log"
     assert " alpha.localhost [" in log.read_text()
+
+
+def test_large_bodies_pass_when_the_home_is_private(stack: int, tmp_path: Path, upstreams) -> None:
+    """nginx buffers request bodies over 16 KB and large upstream answers in temp files.
+    Run as root, its workers are `nobody`, who cannot enter a 0700 home such as /root: the
+    temp files must live where they can (found when a 100 KB rich-text block got nginx's
+    own 500)."""
+    home = Path(os.environ["MORTAR_HOME"])
+    for folder in (home.parent, tmp_path):
+        folder.chmod(0o700)
+    api, web = upstreams["ita_alpha-api"], upstreams["ita_alpha-web"]
+    site = write_site(tmp_path / "sites", "ita_alpha", ["alpha.localhost"], api.port, web.port)
+    nginx.register(load_site(site))
+
+    conn = http.client.HTTPConnection("127.0.0.1", stack, timeout=30)
+    body = b"z" * 3_000_000  # within the default 25m limit, far over the 16 KB buffer
+    conn.request("POST", "/api/v1/editor/pages/", body=body, headers={"Host": "alpha.localhost"})
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.read()[:300]
+    assert json.loads(resp.read())["received"] == len(body)
+
+    conn.request("GET", "/huge", headers={"Host": "alpha.localhost"})
+    resp = conn.getresponse()
+    data = resp.read()
+    assert resp.status == 200 and len(json.loads(data)["pad"]) == 2_000_000
+    conn.close()
+    if os.geteuid() == 0:
+        assert not str(nginx.temp_dir()).startswith(str(home))

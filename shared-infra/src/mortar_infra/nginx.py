@@ -14,6 +14,8 @@ restored and `NginxError` carries nginx's own message.
 from __future__ import annotations
 
 import fcntl
+import grp
+import hashlib
 import logging
 import os
 import signal
@@ -80,6 +82,32 @@ def error_log() -> Path:
     return prefix() / "logs" / "error.log"
 
 
+# As root, nginx's workers run as `nobody`, who cannot enter root's 0700 home: request
+# bodies over 16 KB and large upstream answers, which nginx buffers in temp files, would fail
+# with a 500. Root's temp files therefore go where the workers can reach them.
+NGINX_TEMP_FALLBACK_ROOT = Path("/var/lib/mortar")
+
+
+def temp_dir() -> Path:
+    """Where native nginx buffers bodies: `<prefix>/temp`, or as root a folder under
+    `/var/lib/mortar` (0755; nginx creates its temp folders in it owned by the workers)."""
+    if os.geteuid() != 0:
+        return prefix() / "temp"
+    key = hashlib.sha256(str(prefix().absolute()).encode()).hexdigest()[:12]
+    return NGINX_TEMP_FALLBACK_ROOT / f"nginx-{key}"
+
+
+def worker_user() -> str | None:
+    """The `user` line for a root master (nginx's compiled-in default group may not exist)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        grp.getgrnam("nogroup")
+        return "nobody nogroup"
+    except KeyError:
+        return "nobody nobody"
+
+
 def _listen(mode: Mode, port: int | None) -> str:
     return "80" if mode == "compose" else f"127.0.0.1:{port or http_port()}"
 
@@ -91,9 +119,10 @@ def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | 
         ctx = {
             "pid_path": f"{p}/run/nginx.pid",
             "log_dir": f"{p}/logs",
-            "temp_dir": f"{p}/temp",
+            "temp_dir": str(temp_dir()),
             "sites_dir": f"{p}/sites",
             "resolver": None,
+            "worker_user": worker_user(),
         }
     else:
         d = conf_dir or COMPOSE_CONF_DIR
@@ -103,6 +132,7 @@ def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | 
             "temp_dir": None if conf_dir is None else f"{d}/temp",
             "sites_dir": f"{d}/sites",
             "resolver": "127.0.0.11",
+            "worker_user": None,
         }
     return _env.get_template("nginx.conf.j2").render(
         mode=mode,
@@ -133,8 +163,10 @@ def render_vhost(
 
 def ensure_layout(port: int | None = None) -> None:
     """Create the native prefix and (re)write the main config."""
-    for sub in ("sites", "logs", "temp", "run"):
+    for sub in ("sites", "logs", "run"):
         (prefix() / sub).mkdir(parents=True, exist_ok=True)
+    temp_dir().parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    temp_dir().mkdir(mode=0o755, exist_ok=True)
     write_atomic(conf_path(), render_main("native", port))
 
 
