@@ -95,10 +95,10 @@ def test_an_api_change_names_the_token_user_and_blocks_are_recorded(
         assert last_change(hero).actor == editor
         # a JSONField (blocks, per language) diffs as JSON text
         page.refresh_from_db()
-        page.blocks_en = [{"type": "quote", "text": "Hello"}]
+        page.blocks_en = [{"type": "quote", "value": {"text": "Hello"}}]
         page.save()
         blocks = last_change(page).changes_dict["blocks_en"]
-        assert json.loads(blocks[1]) == [{"type": "quote", "text": "Hello"}]
+        assert json.loads(blocks[1]) == [{"type": "quote", "value": {"text": "Hello"}}]
         assert last_change(page).actor is None  # the shell: no user
 
 
