@@ -187,9 +187,9 @@ def _asset(alt: str):
     return asset
 
 
-def make_asset(schema: str) -> dict:
+def make_asset(schema: str, title: str = "Chosen") -> dict:
     with on_tenant(schema):
-        return {"id": _asset("Chosen").pk}
+        return {"id": _asset(title).pk}
 
 
 def page_blocks(schema: str, slug: str) -> dict:

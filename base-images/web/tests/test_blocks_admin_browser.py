@@ -1,5 +1,5 @@
 """The admin's block editor in a real browser: add, fill, reorder, choose an image (the
-media chooser's hook and the id fallback), Arabic right-to-left, save; bad data comes back
+real media chooser), Arabic right-to-left, save; bad data comes back
 as a form error. Drives the real api admin (a second api gunicorn serving its static files).
 """
 
@@ -43,10 +43,25 @@ def _add(editor, kind: str) -> None:
     add.locator("button").click()
 
 
+def _choose(page, block, title: str) -> None:
+    """Open the media chooser from `block`, search the library and pick `title`."""
+    block.get_by_role("button", name="Choose image").click()
+    dialog = page.locator("dialog.mortar-media-chooser")
+    dialog.wait_for()
+    dialog.locator(".mortar-media-chooser__search").fill(title)
+    page.wait_for_function(
+        "() => document.querySelector('.mortar-media-chooser__pageinfo')"
+        ".textContent.includes('(1 image)')"
+    )
+    dialog.locator(".mortar-media-chooser__asset").first.click()
+    dialog.wait_for(state="hidden")
+
+
 def test_editing_blocks_in_the_admin(browser, stack, admin_base: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    asset = stack.api_script("make_asset", schema="t1")["id"]
     slug = f"admin-blocks-{uuid.uuid4().hex[:6]}"
+    title = f"Chosen {slug}"  # unique: the chooser's search finds exactly this one
+    asset = stack.api_script("make_asset", schema="t1", title=title)["id"]
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -67,19 +82,13 @@ def test_editing_blocks_in_the_admin(browser, stack, admin_base: str) -> None:
         cta = en.locator("li.mortar-blocks__block").nth(1)
         cta.locator("input[type=text]").nth(0).fill("Visit")
         cta.locator('input[placeholder^="https"]').fill("https://example.org/")
-        _add(en, "image")  # no media chooser on the page: an asset id input
-        en.locator("li.mortar-blocks__block").nth(2).locator("input[type=number]").fill(str(asset))
-        # the media chooser's hook, as the chooser defines it
-        page.evaluate(
-            "id => { window.mortarMediaChooser = { open(o) { o.onChoose("
-            "{id, url: '', thumbnail: '', title: 'Chosen', alt: 'Chosen'}); } }; }",
-            asset,
-        )
+        _add(en, "image")  # the media library's chooser (mortar_api.media.chooser)
+        _choose(page, en.locator("li.mortar-blocks__block").nth(2), title)
         _add(en, "gallery")
         gallery = en.locator("li.mortar-blocks__block").nth(3)
         assert errors == []  # no script error in the editor
         gallery.get_by_role("button", name="Add image").click()
-        gallery.get_by_role("button", name="Choose image").click()
+        _choose(page, gallery, title)
         # reorder: the gallery moves above the image
         gallery.get_by_role("button", name="Move up").click()
         page.screenshot(path=str(SHOTS / "blocks-admin-en.png"), full_page=True)
