@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from admin_ui import add_block, blocks_editor, choose_image
 from conftest import SHOTS, T1
 from stack import BIN, free_port, wait_http
 
@@ -33,30 +34,6 @@ def admin_base(stack) -> Iterator[str]:
         stack.stop("api-admin")
 
 
-def _editor(page, field: str):
-    return page.locator(f'.mortar-blocks[data-field="{field}"]')
-
-
-def _add(editor, kind: str) -> None:
-    add = editor.locator(":scope > ol > li.mortar-blocks__add")
-    add.locator("select").select_option(kind)
-    add.locator("button").click()
-
-
-def _choose(page, block, title: str) -> None:
-    """Open the media chooser from `block`, search the library and pick `title`."""
-    block.get_by_role("button", name="Choose image").click()
-    dialog = page.locator("dialog.mortar-media-chooser")
-    dialog.wait_for()
-    dialog.locator(".mortar-media-chooser__search").fill(title)
-    page.wait_for_function(
-        "() => document.querySelector('.mortar-media-chooser__pageinfo')"
-        ".textContent.includes('(1 image)')"
-    )
-    dialog.locator(".mortar-media-chooser__asset").first.click()
-    dialog.wait_for(state="hidden")
-
-
 def test_editing_blocks_in_the_admin(browser, stack, admin_base: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     slug = f"admin-blocks-{uuid.uuid4().hex[:6]}"
@@ -75,28 +52,28 @@ def test_editing_blocks_in_the_admin(browser, stack, admin_base: str) -> None:
         page.fill("#id_title_en", "Admin blocks")
         page.fill("#id_slug", slug)
 
-        en = _editor(page, "blocks_en")
-        _add(en, "quote")
+        en = blocks_editor(page, "blocks_en")
+        add_block(en, "quote")
         en.locator("li.mortar-blocks__block").nth(0).locator("textarea").fill("Well built.")
-        _add(en, "cta")
+        add_block(en, "cta")
         cta = en.locator("li.mortar-blocks__block").nth(1)
         cta.locator("input[type=text]").nth(0).fill("Visit")
         cta.locator('input[placeholder^="https"]').fill("https://example.org/")
-        _add(en, "image")  # the media library's chooser (mortar_api.media.chooser)
-        _choose(page, en.locator("li.mortar-blocks__block").nth(2), title)
-        _add(en, "gallery")
+        add_block(en, "image")  # the media library's chooser (mortar_api.media.chooser)
+        choose_image(page, en.locator("li.mortar-blocks__block").nth(2), title)
+        add_block(en, "gallery")
         gallery = en.locator("li.mortar-blocks__block").nth(3)
         assert errors == []  # no script error in the editor
         gallery.get_by_role("button", name="Add image").click()
-        _choose(page, gallery, title)
+        choose_image(page, gallery, title)
         # reorder: the gallery moves above the image
         gallery.get_by_role("button", name="Move up").click()
         page.screenshot(path=str(SHOTS / "blocks-admin-en.png"), full_page=True)
 
-        ar = _editor(page, "blocks_ar")
+        ar = blocks_editor(page, "blocks_ar")
         assert ar.get_attribute("dir") == "rtl"
         page.locator('a[href="#tab_id_blocks_ar"]').click()
-        _add(ar, "quote")
+        add_block(ar, "quote")
         quote_ar = ar.locator("li.mortar-blocks__block textarea").first
         assert quote_ar.get_attribute("dir") == "rtl"
         quote_ar.fill("ابنِ جيدا.")
@@ -117,12 +94,12 @@ def test_editing_blocks_in_the_admin(browser, stack, admin_base: str) -> None:
         # a bad URL comes back as a form error naming the block; the editor keeps the blocks
         page.goto(f"{admin_base}/admin/cms/page/?q={slug}")
         page.get_by_role("link", name="Admin blocks").first.click()
-        en = _editor(page, "blocks_en")
+        en = blocks_editor(page, "blocks_en")
         en.locator('input[placeholder^="https"]').fill("javascript:alert(1)")
         page.click("input[name=_save]")
         page.wait_for_load_state("networkidle")
         assert "blocks_en[1].value.url" in page.locator(".errorlist").first.inner_text()
-        assert _editor(page, "blocks_en").locator("li.mortar-blocks__block").count() == 4
+        assert blocks_editor(page, "blocks_en").locator("li.mortar-blocks__block").count() == 4
         page.screenshot(path=str(SHOTS / "blocks-admin-error.png"), full_page=True)
         saved_again = stack.api_script("page_blocks", schema="t1", slug=slug)
         assert saved_again["en"][1]["value"]["url"] == "https://example.org/"

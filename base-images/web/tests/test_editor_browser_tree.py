@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from admin_ui import row
 from conftest import SHOTS, T1, Site
 
 pytestmark = pytest.mark.browser
@@ -40,10 +41,6 @@ def login(page, next_path: str) -> None:
     with page.expect_navigation(wait_until="networkidle"):
         page.click("input[type=submit]")
     assert page.url.endswith(next_path), page.url
-
-
-def row(page, page_id: int):
-    return page.locator(f'#result_list tr:has(.page-tree-node[data-page="{page_id}"])')
 
 
 def test_drag_a_page_under_another_parent(admin, stack, t1: Site) -> None:
