@@ -32,6 +32,7 @@ from conftest import SHOTS, T1, Site
 pytestmark = pytest.mark.browser
 
 PASSWORD = "journey-publisher-pw"
+TIP = {"en": "Arrive early on Sundays.", "ar": "تعال مبكرا يوم الأحد."}
 
 
 def _login(page, base: str, username: str) -> None:
@@ -55,6 +56,12 @@ def _fill_blocks(page, lang: str, image_title: str, quote: str, label: str) -> N
     cta = blocks.locator("li.mortar-blocks__block").nth(2)
     cta.locator("input[type=text]").nth(0).fill(label)
     cta.locator('input[placeholder^="https"]').fill("https://example.org/visit")
+    # a rich-text block gets the body's WYSIWYG editor (same language and direction)
+    add_block(blocks, "rich_text")
+    box = blocks.locator("li.mortar-blocks__block").nth(3).locator(".prose-editor > .ProseMirror")
+    assert box.get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    box.click()
+    page.keyboard.type(TIP[lang])
 
 
 def _on_web(page, stack, path: str, shot: str) -> str:
@@ -160,6 +167,7 @@ def test_a_publisher_builds_previews_publishes_and_moves_a_page(browser, stack, 
             assert 'class="block block--image"' in html and "<img" in html
             assert f"<blockquote><p>{quote}</p></blockquote>" in html
             assert 'class="block block--cta"' in html and label in html
+            assert f"<p>{TIP[lang]}</p>" in html
             assert visitor.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
         visitor.close()
 

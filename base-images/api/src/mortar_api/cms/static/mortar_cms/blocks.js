@@ -53,7 +53,8 @@
   Editor.prototype.textInput = function (value, onchange, multiline, required) {
     var input = el(multiline ? "textarea" : "input", {
       type: multiline ? null : "text", dir: this.dir, lang: this.lang || null,
-      rows: multiline ? (multiline === "html" ? 8 : 3) : null, class: "vTextField",
+      rows: multiline ? (multiline === "html" ? 8 : 3) : null,
+      class: multiline === "html" ? "vTextField mortar-blocks__html" : "vTextField",
       required: required ? "required" : null,
     });
     input.value = value == null ? "" : value;
@@ -253,6 +254,7 @@
           draw();
         }, "mortar-blocks__add-btn"),
       ]));
+      self.upgradeRichText(list);
     }
     function move(i, delta) {
       var j = i + delta;
@@ -264,6 +266,25 @@
     }
     draw();
     return list;
+  };
+
+  // Rich-text blocks get the body's WYSIWYG editor (django-prose-editor) with the same
+  // configuration (toolbar, language, direction), so editors never type HTML. Without it on
+  // the page (a site that swapped the body widget) the plain textarea stays.
+  Editor.prototype.upgradeRichText = function (container) {
+    if (!container.isConnected) return;  // a column drawn before it is attached: done later
+    var lang = this.field.replace(/^blocks_?/, "");
+    var body = document.getElementById("id_body" + (lang ? "_" + lang : ""));
+    var attr = "data-django-prose-editor-configurable";
+    var config = body && body.getAttribute(attr);
+    var jq = window.django && window.django.jQuery;
+    if (!config || !jq) return;
+    container.querySelectorAll("textarea.mortar-blocks__html").forEach(function (ta) {
+      if (ta.hasAttribute(attr)) return;
+      ta.setAttribute(attr, config);
+      // django-prose-editor creates editors for new admin inlines on this event
+      jq(ta.parentNode).trigger("formset:added");
+    });
   };
 
   Editor.prototype.render = function () {
