@@ -45,6 +45,11 @@ def test_demo_content_is_complete(stack, demo):
     assert [p["name"] for p in site["partners"]] == ["Acme", "Globex", "Initech"]
     assert site["hero"]["title"] == "منصة واحدة، مواقع كثيرة"
     assert get(stack, demo["domain"], "/about/team/").status_code == 200
+    # content blocks after the body, in each language (quote and call to action)
+    about = get(stack, demo["domain"], "/about/").text
+    assert 'class="block block--quote"' in about and "A happy editor" in about
+    assert 'href="/contact/"' in about and "Talk to us" in about
+    assert "تحدث إلينا" in get(stack, demo["domain"], "/ar/about/").text
 
 
 def test_demo_again_is_idempotent(stack, demo):

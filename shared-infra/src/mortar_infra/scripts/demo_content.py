@@ -49,6 +49,38 @@ PAGES = [
      "<p>Write to us with the form below.</p>",
      "<p>راسلنا عبر النموذج أدناه.</p>", False, 3),
 ]  # fmt: skip
+# Content blocks shown after a page's body (path -> {language: blocks}); ids are stable so
+# a second run finds them unchanged.
+BLOCKS = {
+    "about": {
+        "en": [
+            {
+                "type": "quote",
+                "id": "demo-quote",
+                "value": {
+                    "text": "They made our site something we enjoy updating.",
+                    "attribution": "A happy editor",
+                },
+            },
+            {"type": "cta", "id": "demo-cta", "value": {"label": "Talk to us", "url": "/contact/"}},
+        ],
+        "ar": [
+            {
+                "type": "quote",
+                "id": "demo-quote",
+                "value": {
+                    "text": "جعلوا موقعنا شيئاً نستمتع بتحديثه.",
+                    "attribution": "محررة سعيدة",
+                },
+            },
+            {
+                "type": "cta",
+                "id": "demo-cta",
+                "value": {"label": "تحدث إلينا", "url": "/ar/contact/"},
+            },
+        ],
+    },
+}
 HEADER = [("home", "Home", "الرئيسية"), ("about", "About", "من نحن"),
           ("services", "Services", "خدماتنا"), ("contact", "Contact", "اتصل بنا")]  # fmt: skip
 PARTNERS = [("Acme", "https://example.com/acme"), ("Globex", "https://example.com/globex"),
@@ -89,6 +121,8 @@ def load_pages(hero: Hero | None, tally: Tally) -> dict[str, Page | None]:
             "title_en": t_en, "title_ar": t_ar, "body_en": b_en, "body_ar": b_ar,
             "is_home": is_home or page.is_home, "order": order, "status": PUBLISHED,
         }  # fmt: skip
+        for lang, blocks in BLOCKS.get(path, {}).items():
+            want[f"blocks_{lang}"] = blocks
         if want["is_home"] and page.hero_id is None:
             want["hero"] = hero
         pages[path] = page
