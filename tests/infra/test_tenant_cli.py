@@ -8,11 +8,25 @@ import os
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
-from infra_support import mortar, ok, write_site
+from infra_support import PG_ADMIN, mortar, ok, write_site
 from mortar_infra.envfile import update_env
+from mortar_infra.manifest import load_site
+from mortar_infra.tenants import migrate_for_up
 
 SLUG = "itt_tenants"
+API_TESTS = Path(__file__).resolve().parents[2] / "base-images" / "api" / "tests"
+# the site's settings; ITT_PROBE=1 in its .env adds the test app scale_probe (new migrations)
+PROBE_SETTINGS = """import os
+
+from mortar_api.settings import *  # noqa: F403
+from mortar_api.settings import INSTALLED_APPS, TENANT_APPS
+
+if os.environ.get("ITT_PROBE") == "1":
+    TENANT_APPS = [*TENANT_APPS, "scale_probe"]
+    INSTALLED_APPS = [*INSTALLED_APPS, "scale_probe"]
+"""
 
 
 @pytest.fixture
@@ -35,13 +49,13 @@ def site(tmp_path: Path, cleanup_slugs: list[str]) -> Path:
     pkg = site_dir / f"{SLUG}_api"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "settings.py").write_text("from mortar_api.settings import *  # noqa: F403\n")
+    (pkg / "settings.py").write_text(PROBE_SETTINGS)
     (pkg / "celery.py").write_text(
         f"from mortar_api.celery import create_app\n\napp = create_app('{SLUG}_api')\n"
     )
     python = site_dir / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.write_text(f'#!/bin/sh\nexport PYTHONPATH={API_TESTS}\nexec {sys.executable} "$@"\n')
     python.chmod(0o755)
     ok(mortar("site", "manage", str(site_dir), "migrate_tenants", "-v0"))
     for domain in ("one.itt.localhost", "two.itt.localhost"):
@@ -97,3 +111,37 @@ def test_tenant_commands_bad_input(site: Path) -> None:
     res = mortar("tenant", "remove", str(site), "one_itt_localhost", input="n\n")
     assert res.returncode == 1 and "Aborted" in res.stderr
     assert set(_rows(site)) == {"one_itt_localhost", "two_itt_localhost"}
+
+
+def _sql(statement: str) -> None:
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/site_{SLUG}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def test_a_failed_tenant_migration_does_not_stop_the_site(site: Path) -> None:
+    _sql("CREATE TABLE one_itt_localhost.scale_probe_probe (id int)")  # conflicts with 0001
+    update_env(site / ".env", {"ITT_PROBE": "1"})  # the code now has new migrations
+
+    warnings = migrate_for_up(load_site(site), site)  # what `mortar site up` runs
+    assert any(w.startswith("failed one_itt_localhost: ProgrammingError") for w in warnings)
+    assert warnings[-1].endswith(f"`mortar tenant migrate {site} --failed`")
+    rows = _rows(site)
+    assert rows["one_itt_localhost"]["state"] == "maintenance"
+    assert rows["one_itt_localhost"]["migration"] == "failed"
+    assert "already exists" in rows["one_itt_localhost"]["migration_error"]
+    assert rows["two_itt_localhost"]["state"] == "active"
+    assert rows["two_itt_localhost"]["migration"] == "up to date"
+    text = ok(mortar("tenant", "list", str(site))).stdout
+    assert "error: ProgrammingError" in text
+
+    res = mortar("tenant", "migrate", str(site))  # still failing: exit 1, named
+    assert res.returncode == 1
+    assert "0 migrated, 1 failed" in res.stdout and "failed one_itt_localhost" in res.stdout
+    assert "migrating: 1/1 (100%)" in res.stderr
+
+    _sql("DROP TABLE one_itt_localhost.scale_probe_probe")  # the fix
+    res = ok(mortar("tenant", "migrate", str(site), "--failed"))
+    assert "1 migrated, 0 failed" in res.stdout
+    assert _rows(site)["one_itt_localhost"]["state"] == "active"
+    assert migrate_for_up(load_site(site), site) == []

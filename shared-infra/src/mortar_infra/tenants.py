@@ -10,10 +10,11 @@ from pathlib import Path
 
 from mortar_infra import nginx
 from mortar_infra.config import UsageError
-from mortar_infra.manifest import add_domains, all_sites, load_site, remove_domains
-from mortar_infra.processenv import manage, require_venv, run_manage
+from mortar_infra.manifest import Site, add_domains, all_sites, load_site, remove_domains
+from mortar_infra.processenv import command_failed, manage, manage_process, require_venv, run_manage
 
 log = logging.getLogger(__name__)
+TENANTS_FAILED = 3  # migrate_tenants' exit code: some tenant schemas failed, the rest is done
 
 
 def schema_for(domain: str) -> str:
@@ -56,7 +57,7 @@ def add_tenant(
     return [ln for ln in out.splitlines() if ln.startswith("admin ")]
 
 
-def _site(site_dir: Path):  # -> Site
+def _site(site_dir: Path) -> Site:
     site = load_site(site_dir)
     require_venv(site, site_dir)
     return site
@@ -78,7 +79,8 @@ def migrate_tenants(site_dir: Path, only: list[str], failed: bool, processes: in
     if processes:
         args += ["--processes", str(processes)]
     _site(site_dir)
-    return run_manage(site_dir, args)
+    code = run_manage(site_dir, args)
+    return 1 if code == TENANTS_FAILED else code  # the CLI's codes: 1 = runtime failure
 
 
 def set_tenant_state(site_dir: Path, schema: str, action: str) -> str:
@@ -99,3 +101,21 @@ def remove_tenant(site_dir: Path, schema: str) -> list[str]:
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)
     return domains
+
+
+def migrate_for_up(site: Site, site_dir: Path) -> list[str]:
+    """`site up`'s migrate step. Tenants that fail to migrate do not stop the site (they
+    answer 503 maintenance, the others serve): their lines come back as warnings. Anything
+    else failing (the public schema, the database) is a `MortarError`."""
+    args = ("migrate_tenants", "--verbosity", "0")
+    proc = manage_process(site, *args)
+    if proc.returncode == 0:
+        return []
+    if proc.returncode != TENANTS_FAILED:
+        raise command_failed(site, args, proc)
+    lines = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
+    return [
+        *[ln for ln in lines if ln.startswith(("tenant migrations:", "failed "))],
+        "these tenants answer 503 (maintenance); the others serve. Fix the cause, then "
+        f"`mortar tenant migrate {site_dir} --failed`",
+    ]

@@ -4,8 +4,10 @@ schema that is behind the code, in parallel.
 "Nothing new" is decided in a few SQL queries for all schemas (tenancy.migration_state);
 only behind schemas are migrated (tenancy.migrate_runner), each isolated: a failure marks
 that tenant maintenance with its error and the run goes on. Progress goes to stderr; the
-summary to stdout; the exit code is 1 when a schema failed. A re-run migrates only what is
-still behind (``--failed``: only the tenants a previous run left failed or in maintenance).
+summary to stdout; the exit code is 3 when a tenant schema failed (anything else failing,
+e.g. the public schema: 1), so ``mortar site up`` can start the site anyway. A re-run
+migrates only what is still behind (``--failed``: only the tenants a previous run left
+failed or in maintenance).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mortar_api.tenancy import states
 from mortar_api.tenancy.migrate_runner import Outcome, RunSummary, migrate_one, migrate_parallel
 from mortar_api.tenancy.migration_state import code_migrations, pending_by_schema
 
+TENANTS_FAILED = 3  # exit code: some tenant schemas failed, everything else is migrated
 LOCK_ID = 0x6D6F7274  # pg advisory lock: one tenant migration run per database at a time
 
 
@@ -66,7 +69,10 @@ class Command(BaseCommand):
         summary.seconds = time.perf_counter() - started
         self.report(summary)
         if summary.failed:
-            raise CommandError(f"{len(summary.failed)} tenant schema(s) failed to migrate")
+            raise CommandError(
+                f"{len(summary.failed)} tenant schema(s) failed to migrate",
+                returncode=TENANTS_FAILED,
+            )
 
     def run(
         self, processes: int, only: list[str] | None, failed_only: bool, verbosity: int
