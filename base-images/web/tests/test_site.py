@@ -163,7 +163,10 @@ def _redis_commands(stack, host: str, request) -> list[str]:
                 if done.is_set():
                     return
                 command = event["command"]
-                if host in command and (":cache:web:" in command or ":gen:" in command):
+                # web's keys of this run (other runs on the same Redis use the same hosts)
+                if host in command and (
+                    f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command
+                ):
                     seen.append(command.split(" ")[0])  # web's keys, not the api's
 
     thread = threading.Thread(target=watch, daemon=True)
