@@ -39,7 +39,7 @@ def tenant() -> None:
 
 def _load_commands() -> None:
     # Imported for their side effect of registering commands on the groups above.
-    from mortar_infra.commands import infra_cmds, run_cmds, site_cmds  # noqa: F401
+    from mortar_infra.commands import infra_cmds, run_cmds, site_cmds, tenant_cmds  # noqa: F401
 
 
 def main() -> None:

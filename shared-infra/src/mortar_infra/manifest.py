@@ -258,6 +258,15 @@ def add_domains(slug: str, domains: list[str]) -> Site:
     return site
 
 
+def remove_domains(slug: str, domains: list[str]) -> Site:
+    """Forget extra domains of a known site (e.g. a removed tenant's); the manifest's own
+    domains stay. Call `nginx.route` after."""
+    site = registered_site(slug)
+    site.extra_domains = [d for d in site.extra_domains if d not in set(domains)]
+    save_site(site)
+    return site
+
+
 def forget_site(slug: str) -> None:
     """Drop everything remembered of `slug` under `$MORTAR_HOME/sites/<slug>/`."""
     validate_slug(slug)

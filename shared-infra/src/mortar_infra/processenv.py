@@ -39,6 +39,32 @@ def process_env(site: Site) -> dict[str, str]:
     }
 
 
+def manage_process(
+    site: Site, *args: str, extra_env: dict[str, str] | None = None, tool: str = "mortar_api"
+) -> subprocess.CompletedProcess[str]:
+    """Run a management command in the site venv; the finished process, whatever its code."""
+    python = siteenv.site_python(site)
+    log.debug(f"{site.slug}: {tool}.manage {' '.join(args)}")
+    env = {**os.environ, **process_env(site), **(extra_env or {})}
+    if tool == "mortar_web":
+        env["DJANGO_SETTINGS_MODULE"] = f"{site.slug}_web.settings"
+    return subprocess.run(
+        [str(python), "-m", f"{tool}.manage", *args],
+        cwd=site.site_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def command_failed(
+    site: Site, args: tuple[str, ...], proc: subprocess.CompletedProcess
+) -> MortarError:
+    lines = (proc.stderr or proc.stdout).strip().splitlines()
+    errors = [ln for ln in lines if ln.startswith("CommandError")] or lines[-8:]
+    return MortarError(f"`{args[0]}` failed for {site.slug}:\n" + "\n".join(errors))
+
+
 def manage(
     site: Site, *args: str, extra_env: dict[str, str] | None = None, tool: str = "mortar_api"
 ) -> str:
@@ -46,22 +72,9 @@ def manage(
 
     Returns its stdout; a failure is a `MortarError` with the command's own error lines.
     """
-    python = siteenv.site_python(site)
-    log.debug(f"{site.slug}: {tool}.manage {' '.join(args)}")
-    env = {**os.environ, **process_env(site), **(extra_env or {})}
-    if tool == "mortar_web":
-        env["DJANGO_SETTINGS_MODULE"] = f"{site.slug}_web.settings"
-    proc = subprocess.run(
-        [str(python), "-m", f"{tool}.manage", *args],
-        cwd=site.site_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    proc = manage_process(site, *args, extra_env=extra_env, tool=tool)
     if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        errors = [ln for ln in lines if ln.startswith("CommandError")] or lines[-8:]
-        raise MortarError(f"`{args[0]}` failed for {site.slug}:\n" + "\n".join(errors))
+        raise command_failed(site, args, proc)
     return proc.stdout
 
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mortar_infra import nginx, probes, procs, provision, siteenv
+from mortar_infra import nginx, probes, procs, provision, siteenv, tenants
 from mortar_infra.config import MortarError, UsageError, http_port
 from mortar_infra.manifest import Site, forget_site, load_site, registered_site
 from mortar_infra.processenv import manage, process_env, require_venv
@@ -73,7 +73,8 @@ def up(site_dir: Path, admin_password: str | None = None) -> UpResult:
     provision.provision(site)
     clock.lap("provision")
     log.info("==> migrating (public schema, tenant template, tenants)")
-    manage(site, "migrate_tenants", "--verbosity", "0")
+    for line in tenants.migrate_for_up(site, site_dir):
+        log.warning(line)
     manage(site, "collectstatic", "--noinput", "--verbosity", "0")
     manage(site, "collectstatic", "--noinput", "--verbosity", "0", tool="mortar_web")
     clock.lap("migrate + collectstatic")

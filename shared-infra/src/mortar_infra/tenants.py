@@ -1,17 +1,20 @@
-"""Tenants of a site: `mortar tenant add` (a cloned schema, its admin, its routing)."""
+"""Tenants of a site: `mortar tenant add/list/migrate/suspend/resume/remove` (the logic lives
+in mortar_api.tenancy's management commands, run in the site's api environment)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
 
 from mortar_infra import nginx
 from mortar_infra.config import UsageError
-from mortar_infra.manifest import add_domains, all_sites, load_site
-from mortar_infra.processenv import manage, require_venv
+from mortar_infra.manifest import Site, add_domains, all_sites, load_site, remove_domains
+from mortar_infra.processenv import command_failed, manage, manage_process, require_venv, run_manage
 
 log = logging.getLogger(__name__)
+TENANTS_FAILED = 3  # migrate_tenants' exit code: some tenant schemas failed, the rest is done
 
 
 def schema_for(domain: str) -> str:
@@ -52,3 +55,67 @@ def add_tenant(
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)
     return [ln for ln in out.splitlines() if ln.startswith("admin ")]
+
+
+def _site(site_dir: Path) -> Site:
+    site = load_site(site_dir)
+    require_venv(site, site_dir)
+    return site
+
+
+def list_tenants(site_dir: Path) -> list[dict]:
+    """Every tenant of the site: schema, name, domains, state, migration, behind,
+    migration_error, size_bytes (the api's `list_tenants --json`, a few queries)."""
+    return json.loads(manage(_site(site_dir), "list_tenants", "--json"))
+
+
+def migrate_tenants(site_dir: Path, only: list[str], failed: bool, processes: int | None) -> int:
+    """Migrate the site's tenants that are behind (output streamed); the command's exit code."""
+    args = ["migrate_tenants"]
+    if only:
+        args += ["--only", *only]
+    if failed:
+        args.append("--failed")
+    if processes:
+        args += ["--processes", str(processes)]
+    _site(site_dir)
+    code = run_manage(site_dir, args)
+    return 1 if code == TENANTS_FAILED else code  # the CLI's codes: 1 = runtime failure
+
+
+def set_tenant_state(site_dir: Path, schema: str, action: str) -> str:
+    """`suspend` or `resume` a tenant; returns the command's report lines."""
+    return manage(_site(site_dir), "tenant_state", schema, action).strip()
+
+
+def remove_tenant(site_dir: Path, schema: str) -> list[str]:
+    """Drop a tenant (schema, domains, media, cache keys, beat entries) and stop routing its
+    domains; returns the domains it had."""
+    site = _site(site_dir)
+    rows = {r["schema"]: r for r in list_tenants(site_dir)}
+    if schema not in rows:
+        raise UsageError(f"{site.slug} has no tenant {schema!r}")
+    domains = rows[schema]["domains"]
+    manage(site, "remove_tenant", "--schema", schema, "--yes")
+    site = remove_domains(site.slug, domains)
+    if nginx.vhost_path(site.slug).exists():
+        nginx.route(site)
+    return domains
+
+
+def migrate_for_up(site: Site, site_dir: Path) -> list[str]:
+    """`site up`'s migrate step. Tenants that fail to migrate do not stop the site (they
+    answer 503 maintenance, the others serve): their lines come back as warnings. Anything
+    else failing (the public schema, the database) is a `MortarError`."""
+    args = ("migrate_tenants", "--verbosity", "0")
+    proc = manage_process(site, *args)
+    if proc.returncode == 0:
+        return []
+    if proc.returncode != TENANTS_FAILED:
+        raise command_failed(site, args, proc)
+    lines = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
+    return [
+        *[ln for ln in lines if ln.startswith(("tenant migrations:", "failed "))],
+        "these tenants answer 503 (maintenance); the others serve. Fix the cause, then "
+        f"`mortar tenant migrate {site_dir} --failed`",
+    ]

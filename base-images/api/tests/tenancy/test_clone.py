@@ -59,13 +59,34 @@ def test_cloned_rows_and_sequences_continue(tenant_a):
         assert new.id > max(i for i, _, _ in template_types)  # no primary key collision
 
 
-def test_unsupported_template_objects_fall_back(committed_db):
+UNSUPPORTED = {
+    "view": "CREATE VIEW {s}.v AS SELECT 1 AS x",
+    "sequence": "CREATE SEQUENCE {s}.counter",
+    "function": "CREATE FUNCTION {s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "enum": "CREATE TYPE {s}.mood AS ENUM ('ok')",
+    "composite": "CREATE TYPE {s}.pair AS (a int, b int)",
+    "trigger": "CREATE FUNCTION {s}.tf() RETURNS trigger LANGUAGE plpgsql AS "
+    "'BEGIN RETURN NEW; END'; DROP FUNCTION {s}.tf(); "
+    "CREATE TRIGGER t BEFORE INSERT ON {s}.django_migrations "
+    "FOR EACH ROW EXECUTE FUNCTION public.mortar_test_noop()",
+    "generated column": "ALTER TABLE {s}.django_migrations "
+    "ADD COLUMN g int GENERATED ALWAYS AS (id * 2) STORED",
+    "partitioned table": "CREATE TABLE {s}.p (x int) PARTITION BY RANGE (x)",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNSUPPORTED))
+def test_unsupported_template_objects_fall_back(committed_db, kind):
     scratch = f"apitest_tpl{uuid.uuid4().hex[:6]}"
     fast_clone_schema("mortar_template", scratch)
     try:
         assert supports_fast_clone(scratch)
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE VIEW "{scratch}".v AS SELECT 1 AS x')
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION public.mortar_test_noop() RETURNS trigger "
+                "LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'"
+            )
+            cursor.execute(UNSUPPORTED[kind].format(s=f'"{scratch}"'))
         assert not supports_fast_clone(scratch)  # -> django-tenants' generic clone
     finally:
         with connection.cursor() as cursor:

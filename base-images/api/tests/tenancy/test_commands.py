@@ -1,14 +1,11 @@
 """The tenant management commands: happy paths and every bad-input path (nothing left behind)."""
 
 import json
-import subprocess
-import sys
 import uuid
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import subprocess_env
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -197,20 +194,3 @@ def test_list_tenants_hides_template(committed_db):
     schemas = [r["schema"] for r in rows]
     assert "apitest_a" in schemas and "apitest_b" in schemas
     assert "mortar_template" not in schemas and "public" not in schemas
-
-
-def test_migrate_tenants_in_parallel_with_progress(committed_db):
-    """Runs in a subprocess: the multiprocessing executor forks, which pytest should not."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "mortar_api.manage", "migrate_tenants", "--processes", "2"],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = proc.stdout
-    assert "[standard:public]" in out
-    assert "multiprocessing:apitest_a]" in out and "multiprocessing:mortar_template]" in out
-    assert "(100%)" in out  # progress counter reached the end
-    assert "migrated public +" in out

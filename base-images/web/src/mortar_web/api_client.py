@@ -34,6 +34,27 @@ class ApiUnavailable(ApiError):
     """Connection refused, timeout, 5xx or a body that is not JSON: show the 503 page."""
 
 
+class TenantUnavailable(ApiUnavailable):
+    """503 from the api for this tenant alone: it is in maintenance or suspended."""
+
+    def __init__(self, state: str, retry_after: str | None = None) -> None:
+        super().__init__(f"tenant {state}")
+        self.state = state
+        self.retry_after = retry_after
+
+
+TENANT_STATES = {"tenant_maintenance": "maintenance", "tenant_suspended": "suspended"}
+
+
+def tenant_state(response: requests.Response) -> str | None:
+    """The tenant state a 503 names (the api's error body `code`), or None (the api is down)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return TENANT_STATES.get(body.get("code")) if isinstance(body, dict) else None
+
+
 class ApiNotFound(ApiError):
     """404 from the api (unknown or unpublished page, bad preview token, unknown host)."""
 
@@ -124,6 +145,8 @@ def _decode(response: requests.Response) -> Any:
 
 def _check(response: requests.Response) -> Any:
     status = response.status_code
+    if status == 503 and (state := tenant_state(response)):
+        raise TenantUnavailable(state, response.headers.get("Retry-After"))
     if status >= 500:
         raise ApiUnavailable(f"api answered {status}")
     if status == 404:

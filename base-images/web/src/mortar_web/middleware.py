@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from mortar_contract.hosts import normalise_origin
 
-from mortar_web.api_client import ApiUnavailable
+from mortar_web.api_client import ApiUnavailable, TenantUnavailable
 from mortar_web.http import PRIVATE, is_editor
 
 
@@ -49,6 +49,10 @@ class CacheControlMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, TenantUnavailable):
+            from mortar_web.views.errors import tenant_unavailable
+
+            return tenant_unavailable(request, exception)
         if isinstance(exception, ApiUnavailable):
             from mortar_web.views.errors import unavailable
 

@@ -46,6 +46,10 @@ MORTAR_WEB_HTTP_MAX_AGE = env.int("MORTAR_WEB_HTTP_MAX_AGE", default=5)
 MORTAR_WEB_EDITOR_COOKIES = env.list("MORTAR_WEB_EDITOR_COOKIES", default=["sessionid"])
 MORTAR_WEB_CONTACT_PATH = env.str("MORTAR_WEB_CONTACT_PATH", default="contact").strip("/")
 MORTAR_WEB_RETRY_AFTER = env.int("MORTAR_WEB_RETRY_AFTER", default=30)
+# the page for a tenant in maintenance or suspended (the api's 503 names the state)
+MORTAR_WEB_TENANT_UNAVAILABLE_TEMPLATE = env(
+    "MORTAR_WEB_TENANT_UNAVAILABLE_TEMPLATE", default="mortar_web/tenant_unavailable.html"
+)
 
 _redis_timeout = env.float("MORTAR_REDIS_TIMEOUT", default=0.5)
 CACHES = {

@@ -1,4 +1,5 @@
-"""Tenant selection by Host. An unknown host gets a 404 JSON body - never another tenant."""
+"""Tenant selection by Host. An unknown host gets a 404 JSON body - never another tenant;
+a tenant in maintenance or suspended gets a 503 (tenancy.unavailable)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from mortar_api.settings_helpers import normalise_host
 from mortar_api.tenancy.hosts import current_host
 from mortar_api.tenancy.resolve import tenant_for_host
+from mortar_api.tenancy.unavailable import unavailable_response
 
 
 def raw_host(request: HttpRequest) -> str:
@@ -39,6 +41,8 @@ class TenantMiddleware:
         tenant = tenant_for_host(host) if host else None
         if tenant is None:
             return unknown_host_response(host)
+        if tenant.state != "active":  # the row is already loaded: no extra query
+            return unavailable_response(request, tenant, tenant.state)
         tenant.domain_url = host
         request.tenant = tenant
         connection.set_tenant(tenant)

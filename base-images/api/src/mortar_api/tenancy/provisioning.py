@@ -156,14 +156,20 @@ def create_admin(tenant: Tenant, email: str, password: str) -> str:
 
 
 def delete_tenant(schema: str) -> None:
-    """Drop a tenant's row, domains and schema (explicit; rows never drop schemas by themselves)."""
+    """Drop a tenant's row, domains and schema (explicit; rows never drop schemas by
+    themselves), its local media folder, its Redis keys and beat entries routed to it."""
+    from mortar_api.tenancy.removal import delete_beat_entries, delete_cache_keys
+
     validate_schema_name(schema)
     with schema_context(get_public_schema_name()):
         tenant = Tenant.objects.filter(schema_name=schema).first()
         if tenant is None:
             raise TenantError(f"no tenant {schema!r}")
+        hosts = list(tenant.domains.values_list("domain", flat=True))
         tenant.delete(force_drop=True)
+        delete_beat_entries(schema)
     remove_local_media(schema)
+    delete_cache_keys(schema, hosts)
 
 
 def remove_local_media(schema: str) -> None:

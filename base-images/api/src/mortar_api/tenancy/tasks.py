@@ -1,24 +1,73 @@
-"""Tasks of the tenancy app."""
+"""Tasks of the tenancy app, among them the per-tenant fan-out of periodic tasks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import current_app, shared_task
-from django_tenants.utils import tenant_context
+
+FAN_OUT_BATCH = 200  # tenants per batch task: beat's one entry never sends 1,000 messages itself
+FOR_TENANTS = "mortar_api.tenancy.tasks.run_for_tenants"
+
+
+def active_schemas() -> list[str]:
+    """Tenants that run periodic tasks: active ones (not maintenance, not suspended)."""
+    from mortar_api.tenancy.models import Tenant
+
+    return list(
+        Tenant.objects.sites()
+        .filter(state=Tenant.State.ACTIVE)
+        .order_by("schema_name")
+        .values_list("schema_name", flat=True)
+    )
+
+
+def send_per_tenant(task_name: str, kwargs: dict[str, Any], schemas: list[str]) -> int:
+    """Send ``task_name`` once per schema, each routed to its schema (tenant-schemas-celery's
+    ``_schema_name`` header), over one broker connection."""
+    with current_app.producer_or_acquire() as producer:
+        for schema in schemas:
+            current_app.send_task(
+                task_name, kwargs=kwargs, headers={"_schema_name": schema}, producer=producer
+            )
+    return len(schemas)
 
 
 @shared_task(name="mortar_api.tenancy.tasks.run_for_each_tenant")
 def run_for_each_tenant(task_name: str, kwargs: dict[str, Any] | None = None) -> int:
-    """Send ``task_name`` once per tenant, each in its tenant's schema; returns the count."""
+    """Beat's one entry per periodic task: ``task_name`` once per active tenant.
+
+    Up to FAN_OUT_BATCH tenants are sent directly; more are split into batch tasks
+    (``run_for_tenants``) that workers send in parallel. Returns the number of tenants.
+    """
+    schemas = active_schemas()
+    if len(schemas) <= FAN_OUT_BATCH:
+        return send_per_tenant(task_name, kwargs or {}, schemas)
+    with current_app.producer_or_acquire() as producer:
+        for i in range(0, len(schemas), FAN_OUT_BATCH):
+            current_app.send_task(
+                FOR_TENANTS,
+                kwargs={
+                    "task_name": task_name,
+                    "kwargs": kwargs or {},
+                    "schemas": schemas[i : i + FAN_OUT_BATCH],
+                },
+                producer=producer,
+            )
+    return len(schemas)
+
+
+@shared_task(name=FOR_TENANTS)
+def run_for_tenants(task_name: str, kwargs: dict[str, Any], schemas: list[str]) -> int:
+    """One batch of a fan-out; a tenant suspended since the batch was sent is skipped."""
     from mortar_api.tenancy.models import Tenant
 
-    count = 0
-    for tenant in Tenant.objects.sites():
-        with tenant_context(tenant):
-            current_app.send_task(task_name, kwargs=kwargs or {})
-        count += 1
-    return count
+    still_active = set(
+        Tenant.objects.filter(schema_name__in=schemas, state=Tenant.State.ACTIVE).values_list(
+            "schema_name", flat=True
+        )
+    )
+    return send_per_tenant(task_name, kwargs, [s for s in schemas if s in still_active])
 
 
 @shared_task(name="mortar_api.tenancy.tasks.whoami")

@@ -1,4 +1,5 @@
-"""Styled error pages: 404 inside the site frame, 503 when the api is down, 403 for CSRF."""
+"""Styled error pages: 404 inside the site frame, 503 when the api is down or the tenant is
+in maintenance or suspended, 403 for CSRF."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.middleware.common import CommonMiddleware
 from django.template.loader import render_to_string
 
-from mortar_web import context, frame, routing
-from mortar_web.api_client import ApiError
+from mortar_web import context, frame, routing, ui
+from mortar_web.api_client import ApiError, TenantUnavailable
 from mortar_web.context import RequestContext
 from mortar_web.http import private, public
 
@@ -51,6 +52,23 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     html = render_to_string("mortar_web/503.html", frame.build(ctx, site), request=request)
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.MORTAR_WEB_RETRY_AFTER)
+    return private(response)
+
+
+def tenant_unavailable(request: HttpRequest, exc: TenantUnavailable) -> HttpResponse:
+    """The api answered 503 for this tenant alone (maintenance or suspended): a styled page
+    (MORTAR_WEB_TENANT_UNAVAILABLE_TEMPLATE) without the site frame - no cached frame of
+    the tenant is reused - and never stored by any cache."""
+    ctx = _context(request)
+    context = frame.build(ctx, None)
+    context["state"] = exc.state
+    context["title"] = ui.text(f"{exc.state}_title", ctx.language)
+    context["text"] = ui.text(f"{exc.state}_text", ctx.language)
+    html = render_to_string(
+        settings.MORTAR_WEB_TENANT_UNAVAILABLE_TEMPLATE, context, request=request
+    )
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = exc.retry_after or str(settings.MORTAR_WEB_RETRY_AFTER)
     return private(response)
 
 
