@@ -172,6 +172,8 @@ def test_a_publisher_builds_previews_publishes_and_moves_a_page(browser, stack, 
         visitor.close()
 
         # --- the tree: drag the page under another parent
+        # tall: an HTML5 drag cannot scroll, so the whole tree (other tests add pages) must fit
+        page.set_viewport_size({"width": 1400, "height": 2400})
         page.goto(f"{base}/admin/cms/page/", wait_until="networkidle")
         moved = stack.api_script("page_state", schema="t1", path=f"{parent['path']}/{slug}")
         handle = row(page, moved["id"]).locator(".page-tree-handle")

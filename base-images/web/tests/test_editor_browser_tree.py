@@ -23,7 +23,8 @@ ADMIN_PASSWORD = "web-test-admin-pw"  # stack.py's add_tenant --admin-password
 @pytest.fixture
 def admin(browser, stack) -> Iterator[object]:
     """A browser context logged in to t1's admin (English UI)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    # tall: an HTML5 drag cannot scroll, so the whole tree (other tests add pages) must fit
+    context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
     page = context.new_page()
     page.failed = []
     page.on("requestfailed", lambda r: page.failed.append(f"{r.url} {r.failure}"))
