@@ -23,7 +23,6 @@ import argparse
 import http.client
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,33 +30,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
+from benchlib import free_port, set_database
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_api_site"
 )
 PREFIX = "benchapisite"
 HOST = "bench-site.localhost"
-
-
-def admin_conninfo(url: str) -> str:
-    return urlparse(url)._replace(path="/postgres").geturl()
-
-
-def set_database(url: str, create: bool) -> None:
-    name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:

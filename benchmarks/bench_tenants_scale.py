@@ -30,7 +30,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,9 +37,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
+from benchlib import free_port, set_database
 
 KIT = Path(__file__).resolve().parents[1]
 DB_URL = os.environ.get(
@@ -62,24 +60,6 @@ if os.environ.get("MORTAR_SCALE_PROBE_STAGE") == "1":
 
 def host(i: int) -> str:
     return f"t{i:04d}.scale.localhost"
-
-
-def admin_conninfo(url: str) -> str:
-    return urlparse(url)._replace(path="/postgres").geturl()
-
-
-def set_database(url: str, create: bool) -> None:
-    name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], q: float) -> float:

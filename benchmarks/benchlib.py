@@ -1,0 +1,29 @@
+"""Helpers the benchmark scripts share (run them as `python benchmarks/<script>.py`, so this
+folder is on sys.path): a throwaway database and a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlparse
+
+import psycopg
+
+
+def admin_conninfo(url: str) -> str:
+    """The same server's maintenance database (to create or drop the benchmark's own)."""
+    return urlparse(url)._replace(path="/postgres").geturl()
+
+
+def set_database(url: str, create: bool) -> None:
+    """Drop the database named in `url` (forcing connections off), then create it if asked."""
+    name = urlparse(url).path.lstrip("/")
+    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
