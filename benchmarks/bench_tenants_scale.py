@@ -11,9 +11,11 @@ hashing does not blur the figure), with the throwaway tenant app ``scale_probe``
   ``migrate_schemas --tenant --executor multiprocessing`` on the same database (1 run);
 * a real migration for every tenant (``scale_probe`` 0002: one column with a default and
   an index) with ``migrate_tenants``' parallel runner;
-* serving through gunicorn (2 sync workers): p50/p95 of ``/api/v1/site/``,
-  ``/api/v1/home/`` (the home page) and ``/admin/login/`` (HTML) for the first and the
-  last tenant, and the workers' RSS before and after every tenant was requested once;
+* serving through gunicorn (2 sync workers each for api and web): p50/p95 of the api's
+  ``/api/v1/site/``, ``/api/v1/home/`` (the home page) and ``/admin/login/`` (HTML), and
+  of web's ``/`` (rendered through the api on every request: web's page cache is off) for
+  the first and the last tenant, and the workers' RSS before and after every tenant was
+  requested once;
 * the "publish scheduled pages" fan-out: beat's one entry sends the task for every active
   tenant (batched), a celery worker (2 processes) runs them all; time to send and to finish.
 
@@ -145,13 +147,33 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wait_http(port: int, hostname: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+def start_gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_http(
+    port: int, hostname: str, proc: subprocess.Popen, path: str, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("gunicorn exited early")
+            raise SystemExit(f"gunicorn ({path}) exited early")
         try:
-            if get(port, hostname, "/api/v1/site/")[0] == 200:
+            if get(port, hostname, path)[0] == 200:
                 return
         except OSError:
             pass
@@ -203,7 +225,7 @@ def main() -> None:
     )
     sys.path[:0] = [str(work), str(KIT / "base-images/api/tests")]
     set_database(DB_URL, create=True)
-    gunicorn = worker = None
+    gunicorn = web = worker = None
     print(
         f"{n} tenants, {args.processes} migration processes, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f}",
@@ -281,42 +303,37 @@ def main() -> None:
             flush=True,
         )
 
-        # --- serving ------------------------------------------------------------------------
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "mortar_api.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            env=env_for(2),
-            stdout=(work / "gunicorn.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_http(port, host(0), gunicorn)
-        paths = ["/api/v1/site/", "/api/v1/home/", "/admin/login/"]
+        # --- serving: the api, and web rendering through it (web's page cache off) ---------
+        port, web_port = free_port(), free_port()
+        gunicorn = start_gunicorn("mortar_api.wsgi", port, env_for(2), work / "gunicorn.log")
+        wait_http(port, host(0), gunicorn, "/api/v1/site/")
+        web_env = {
+            **env_for(2),
+            "MORTAR_API_URL": f"http://127.0.0.1:{port}",
+            "MORTAR_WEB_CACHE_TTL": "0",
+        }
+        web = start_gunicorn("mortar_web.wsgi", web_port, web_env, work / "web.log")
+        wait_http(web_port, host(0), web, "/")
+        targets = [(port, p) for p in ("/api/v1/site/", "/api/v1/home/", "/admin/login/")]
+        targets.append((web_port, "/"))
         for h in (host(0), host(n - 1)):  # warm both workers' code paths and caches
-            for path in paths:
-                timed_requests(port, h, path, 20)
-        workers = children(gunicorn.pid)
-        rss_before = {pid: rss_mb(pid) for pid in workers}
-        lat: dict[tuple[str, str], list[float]] = {}
+            for target_port, path in targets:
+                timed_requests(target_port, h, path, 20)
+        workers = {"api": children(gunicorn.pid), "web": children(web.pid)}
+        rss_before = {pid: rss_mb(pid) for pids in workers.values() for pid in pids}
+        lat: dict[tuple[str, int, str], list[float]] = {}
         rounds = 4
         for _ in range(rounds):  # interleaved, so drift on a shared machine hits both alike
             for h in (host(0), host(n - 1)):
-                for path in paths:
-                    lat.setdefault((h, path), []).extend(
-                        timed_requests(port, h, path, args.requests // rounds)
+                for target_port, path in targets:
+                    lat.setdefault((h, target_port, path), []).extend(
+                        timed_requests(target_port, h, path, args.requests // rounds)
                     )
-        for path in paths:
-            a, b = lat[(host(0), path)], lat[(host(n - 1), path)]
+        for target_port, path in targets:
+            a, b = lat[(host(0), target_port, path)], lat[(host(n - 1), target_port, path)]
+            name = ("web " if target_port == web_port else "api ") + path
             print(
-                f"serve {path:15s} tenant 1: p50 {statistics.median(a) * 1000:6.2f} ms "
+                f"serve {name:19s} tenant 1: p50 {statistics.median(a) * 1000:6.2f} ms "
                 f"p95 {pct(a, 0.95) * 1000:6.2f} ms | tenant {n}: p50 "
                 f"{statistics.median(b) * 1000:6.2f} ms p95 {pct(b, 0.95) * 1000:6.2f} ms "
                 f"({(pct(b, 0.95) / pct(a, 0.95) - 1) * 100:+.0f}%)",
@@ -324,20 +341,22 @@ def main() -> None:
             )
         started = time.perf_counter()
         for i in range(n):
-            for path in paths:
-                status, _ = get(port, host(i), path)
+            for target_port, path in targets:
+                status, _ = get(target_port, host(i), path)
                 if status != 200:
                     raise SystemExit(f"{host(i)}{path}: HTTP {status}")
         every = time.perf_counter() - started
-        rss_after = {pid: rss_mb(pid) for pid in workers if Path(f"/proc/{pid}").exists()}
-        growth = [rss_after[p] - rss_before[p] for p in rss_after]
-        print(
-            f"worker RSS: before {' '.join(f'{rss_before[p]:.0f}' for p in rss_after)} MB, "
-            f"after every tenant requested once ({len(paths)} paths each, {every:.0f}s) "
-            f"{' '.join(f'{rss_after[p]:.0f}' for p in rss_after)} MB: growth "
-            f"{' '.join(f'{g:+.1f}' for g in growth)} MB",
-            flush=True,
-        )
+        for service, pids in workers.items():
+            pids = [p for p in pids if Path(f"/proc/{p}").exists()]
+            after = {p: rss_mb(p) for p in pids}
+            print(
+                f"{service} worker RSS: before {' '.join(f'{rss_before[p]:.0f}' for p in pids)} MB,"
+                f" after every tenant requested once ({len(targets)} paths each, {every:.0f}s) "
+                f"{' '.join(f'{after[p]:.0f}' for p in pids)} MB: growth "
+                f"{' '.join(f'{after[p] - rss_before[p]:+.1f}' for p in pids)} MB",
+                flush=True,
+            )
+        stop(web)
         stop(gunicorn)
 
         # --- the publish-scheduled-pages fan-out --------------------------------------------
@@ -387,6 +406,7 @@ def main() -> None:
             flush=True,
         )
     finally:
+        stop(web)
         stop(gunicorn)
         stop(worker)
         try:

@@ -104,6 +104,37 @@ def schemas_with_probe_column(schemas: list[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def probe_permissions(schemas: list[str]) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(
+                f'SELECT %s, count(*) FROM "{s}".auth_permission p JOIN '  # noqa: S608
+                f'"{s}".django_content_type c ON c.id = p.content_type_id '
+                "WHERE c.app_label = 'scale_probe'"
+                for s in schemas
+            ),
+            schemas,
+        )
+        return dict(cursor.fetchall())
+
+
+def test_schema_recorder_sees_only_its_own_schema(fifty, committed_db):
+    """The runner's fast ``has_table`` answers for the connection's schema alone, as
+    Django's (through django-tenants' introspection) does: public's table must not count."""
+    from mortar_api.tenancy.migrate_runner import _SchemaRecorder
+
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "apitest_bare"')
+    try:
+        for schema, expected in (("apitest_bare", False), (fifty[0], True), ("public", True)):
+            connection.set_schema(schema)
+            assert _SchemaRecorder(connection).has_table() is expected, schema
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute('DROP SCHEMA "apitest_bare"')
+
+
 def tenant(schema: str) -> Tenant:
     return Tenant.objects.get(schema_name=schema)
 
@@ -139,6 +170,8 @@ def test_failed_schema_is_isolated_and_a_rerun_resumes(fifty, committed_db):
     assert "CommandError: 1 tenant schema(s) failed to migrate" in proc.stderr
     assert "(100%)" in proc.stderr and "/s" in proc.stderr  # progress with a rate
     assert schemas_with_probe_column(fifty) == set(good)
+    # post_migrate ran in each migrated schema: the new model's permissions are there
+    assert probe_permissions([good[0], good[-1], bad]) == {good[0]: 4, good[-1]: 4, bad: 0}
 
     failed = tenant(bad)
     assert failed.state == "maintenance" and "already exists" in failed.migration_error
