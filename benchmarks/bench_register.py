@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,13 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import free_port
+
 MORTAR = str(Path(sys.executable).with_name("mortar"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_site(root: Path, slug: str) -> Path:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,14 +25,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from benchlib import free_port
+
 KIT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(env: dict, *cmd: str) -> subprocess.CompletedProcess[str]:

@@ -16,31 +16,12 @@ import argparse
 import os
 import statistics
 import time
-from urllib.parse import urlparse
 
-import psycopg
+from benchlib import set_database
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_tenants"
 )
-
-
-def admin_conninfo(url: str) -> str:
-    parts = urlparse(url)
-    return parts._replace(path="/postgres").geturl()
-
-
-def recreate_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -57,7 +38,7 @@ def main() -> None:
             "DJANGO_LOG_LEVEL": "WARNING",
         }
     )
-    recreate_database(DB_URL)
+    set_database(DB_URL, create=True)
     try:
         import django
 
@@ -98,7 +79,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_database(DB_URL)
+        set_database(DB_URL, create=False)
 
 
 if __name__ == "__main__":
