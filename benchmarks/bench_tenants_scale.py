@@ -166,19 +166,21 @@ def start_gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subpr
 
 
 def wait_http(
-    port: int, hostname: str, proc: subprocess.Popen, path: str, timeout: float = 90
+    port: int, hostname: str, proc: subprocess.Popen, path: str, log: Path, timeout: float = 180
 ) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn ({path}) exited early")
+    status = None
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if get(port, hostname, path)[0] == 200:
+            status = get(port, hostname, path)[0]
+            if status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer in time")
+    why = "exited" if proc.poll() is not None else f"did not answer 200 in {timeout:.0f}s"
+    tail = log.read_text(errors="replace")[-3000:]
+    raise SystemExit(f"gunicorn for {hostname}{path} {why} (last status {status}):\n{tail}")
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -306,14 +308,15 @@ def main() -> None:
         # --- serving: the api, and web rendering through it (web's page cache off) ---------
         port, web_port = free_port(), free_port()
         gunicorn = start_gunicorn("mortar_api.wsgi", port, env_for(2), work / "gunicorn.log")
-        wait_http(port, host(0), gunicorn, "/api/v1/site/")
+        wait_http(port, host(0), gunicorn, "/api/v1/site/", work / "gunicorn.log")
         web_env = {
             **env_for(2),
+            "DJANGO_SETTINGS_MODULE": "mortar_web.settings",
             "MORTAR_API_URL": f"http://127.0.0.1:{port}",
             "MORTAR_WEB_CACHE_TTL": "0",
         }
         web = start_gunicorn("mortar_web.wsgi", web_port, web_env, work / "web.log")
-        wait_http(web_port, host(0), web, "/")
+        wait_http(web_port, host(0), web, "/", work / "web.log")
         targets = [(port, p) for p in ("/api/v1/site/", "/api/v1/home/", "/admin/login/")]
         targets.append((web_port, "/"))
         for h in (host(0), host(n - 1)):  # warm both workers' code paths and caches
