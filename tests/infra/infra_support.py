@@ -116,8 +116,11 @@ class Upstream:
                         "n": len(outer.hits),
                     }
                 ).encode()
+                kind = "application/json"
+                if self.path.endswith(".html"):  # a page with an inline import map (the admin's)
+                    kind, body = "text/html", b'<script type="importmap">{}</script>' + body
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 for name, value in outer.headers.items():
                     self.send_header(name, value)

@@ -5,6 +5,7 @@ Visitors are told apart by their loopback source address (127.0.0.2, 127.0.0.3, 
 
 from __future__ import annotations
 
+import re
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -111,3 +112,22 @@ def test_security_headers_unless_the_site_sends_its_own(
     assert resp.headers.get_all("Content-Security-Policy") == ["default-src 'none'"]
     assert resp.headers.get_all("Referrer-Policy") == ["no-referrer"]
     assert resp.headers.get_all("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_the_admins_import_map_gets_a_fresh_nonce_its_policy_allows(
+    stack: int, tmp_path: Path, upstreams
+) -> None:
+    _site(tmp_path, upstreams)
+    nonces = []
+    for path in ("/admin/cms/page/1/change.html", "/admin/login/.html", "/admin/x.html"):
+        _, headers, body = request(stack, path)
+        nonce = re.search(r'<script type="importmap" nonce="([0-9a-f]{32})">', body).group(1)
+        policy = headers["content-security-policy"]
+        assert f"script-src 'self' 'nonce-{nonce}';" in policy, path
+        assert policy.replace(f" 'nonce-{nonce}'", "") == nginx.CONTENT_SECURITY_POLICY
+        nonces.append(nonce)
+    assert len(set(nonces)) == 3  # one per request
+    # public pages get no nonce: no inline script at all
+    _, headers, body = request(stack, "/about.html")
+    assert 'type="importmap">' in body
+    assert headers["content-security-policy"] == nginx.CONTENT_SECURITY_POLICY
