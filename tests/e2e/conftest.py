@@ -17,6 +17,27 @@ from kitstack import BIN, KIT, Stack, free_port  # noqa: F401 - BIN, KIT: tests 
 
 CONTENT = Path(__file__).resolve().parent / "site_content.py"
 
+RETITLE = """
+import sys
+
+import django
+
+django.setup()
+from django_tenants.utils import schema_context
+from mortar_api.cms.models import Page
+
+with schema_context(sys.argv[1]):
+    page = Page.objects.get(slug="about")
+    page.title = sys.argv[2]
+    page.save()  # the api's own signal bumps the tenant's generation counters
+"""
+
+
+def retitle_about(stack: Stack, run: SiteRun, title: str) -> None:
+    """A publish: the first tenant's `about` page gets `title` (through the site's Django)."""
+    proc = stack.site_python(run, "-c", RETITLE, run.slug, title)
+    assert proc.returncode == 0, proc.stderr
+
 
 @dataclass
 class SmtpSink:
@@ -95,6 +116,9 @@ def sites(stack, smtp, tag, tmp_path_factory):
                 run, str(CONTENT), run.slug, run.marker, f"contact@{run.domain}"
             )
             assert content.returncode == 0, content.stderr
+        for run in runs:  # the welcome page read above may be kept by the edge for max-age
+            mark = f"Home of {run.marker}"
+            assert mark in stack.get_fresh(run.domain, "/", lambda r, m=mark: m in r.text).text
         yield {"alpha": runs[0], "beta": runs[1]}
     finally:
         for run in runs:

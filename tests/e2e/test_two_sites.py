@@ -188,7 +188,7 @@ def test_added_tenant_serves_its_own_content(stack, sites, tag):
         f"contact@{domain}",
     )  # fmt: skip
     assert content.returncode == 0, content.stderr
-    r = get(stack, domain, "/")
+    r = stack.get_fresh(domain, "/", lambda r: f"Home of Gamma {tag}" in r.text)
     assert r.status_code == 200 and f"Home of Gamma {tag}" in r.text
     assert run.marker not in r.text
     # the first tenant is unchanged

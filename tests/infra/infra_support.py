@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,6 +98,9 @@ class Upstream:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                outer.hits.append(self.path)
+                if self.path.startswith("/slow"):
+                    time.sleep(0.5)
                 pad = "x" * 4000 if self.path.startswith("/big") else ""
                 pad = "y" * 2_000_000 if self.path.startswith("/huge") else pad
                 body = json.dumps(
@@ -108,11 +112,18 @@ class Upstream:
                         "xff": self.headers.get("X-Forwarded-For"),
                         "proto": self.headers.get("X-Forwarded-Proto"),
                         "fwd_host": self.headers.get("X-Forwarded-Host"),
+                        "version": outer.version,
+                        "n": len(outer.hits),
                     }
                 ).encode()
+                kind = "application/json"
+                if self.path.endswith(".html"):  # a page with an inline import map (the admin's)
+                    kind, body = "text/html", b'<script type="importmap">{}</script>' + body
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in outer.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -130,6 +141,11 @@ class Upstream:
 
         self.name = name
         self.stopped = False
+        # What the edge-cache tests control: extra answer headers (e.g. Cache-Control), the
+        # content version a "publish" changes, and every GET path that reached this server.
+        self.headers: dict[str, str] = {}
+        self.version = 1
+        self.hits: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -14,7 +14,7 @@ import mortar_infra
 PKG = Path(mortar_infra.__file__).resolve().parent
 LAYERS = [
     {"config", "progress", "polling"},  # the environment, output, the wait loop
-    {"envfile", "manifest"},  # a site's files
+    {"envfile", "manifest", "sitefiles"},  # a site's files
     {"urls", "procs", "siteenv", "nginx"},  # one mechanism each
     {"provision", "processenv", "probes", "compose"},
     {"privateservers", "stackstatus", "tenants"},

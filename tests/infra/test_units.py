@@ -77,7 +77,12 @@ def test_native_vhost_routes_and_headers() -> None:
     assert "listen 127.0.0.1:8080;" in conf
     assert "server_name acme.localhost www.acme.localhost t2.localhost;" in conf
     assert "set $mortar_api 127.0.0.1:8101;" in conf and "set $mortar_web 127.0.0.1:8102;" in conf
-    assert "location ~ ^/(api|admin|static|media)(/|$)" in conf
+    assert "location ~ ^/(api|static|media)(/|$)" in conf
+    # never cached: the admin, the editor API and previews have locations of their own
+    never = "location ~ ^/(admin|api/v1/editor|api/v1/preview)(/|$) {\n        proxy_cache off;"
+    assert never in conf
+    assert "proxy_cache_key $scheme$mortar_host$request_uri;" in conf
+    assert "proxy_cache_use_stale updating error timeout;" in conf
     assert "client_max_body_size 50m;" in conf
     main = nginx.render_main("native", port=8080)
     assert "listen 127.0.0.1:8080 default_server;" in main and "return 444;" in main

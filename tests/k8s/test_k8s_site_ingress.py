@@ -30,6 +30,10 @@ def test_host_rules_equal_the_site_domains(site: Site) -> None:
 def test_every_domain_routes_like_the_shared_nginx(site: Site) -> None:
     (ingress,) = site.of_kind("Ingress")
     assert ingress["spec"]["ingressClassName"] == "nginx"
+    # the edge's site-wide per-address limit (100 r/s, bursts of 200), as annotations
+    notes = ingress["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/limit-rps"] == "100"
+    assert notes["nginx.ingress.kubernetes.io/limit-burst-multiplier"] == "2"
     expected = {p: f"{site.dns}-api:8000" for p in API_PREFIXES} | {"/": f"{site.dns}-web:3000"}
     for rule in ingress["spec"]["rules"]:
         assert len(rule["http"]["paths"]) == len(expected)

@@ -12,6 +12,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +21,10 @@ import requests
 
 KIT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# How long the shared nginx may keep serving a page after a publish: web's default max-age
+# (MORTAR_WEB_HTTP_MAX_AGE, 5 s), plus under a second (nginx's cache clock counts whole
+# seconds), plus a margin for a loaded machine.
+EDGE_BOUND = 7.0
 
 
 def free_port() -> int:
@@ -57,6 +63,19 @@ class Stack:
     def get(self, host: str, path: str) -> requests.Response:
         url = f"http://127.0.0.1:{self.port}{path}"
         return requests.get(url, headers={"Host": host}, timeout=15)
+
+    def get_fresh(
+        self, host: str, path: str, fresh: Callable[[requests.Response], bool]
+    ) -> requests.Response:
+        """GET until `fresh(response)` holds or EDGE_BOUND has passed; the last response.
+
+        For a page read before a change: the edge may serve its copy for up to max-age."""
+        deadline = time.monotonic() + EDGE_BOUND
+        while True:
+            response = self.get(host, path)
+            if fresh(response) or time.monotonic() > deadline:
+                return response
+            time.sleep(0.25)
 
     def spawn(self, out: Path, **answers: str) -> Path:
         args = [f"{k}={v}" for k, v in answers.items()]

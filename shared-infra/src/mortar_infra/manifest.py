@@ -11,8 +11,8 @@ The small public API other modules (and `mortar site up`) use:
   `mortar_infra.nginx.register(site)` to serve them.
 - `forget_site(slug)`: drop the remembered state (ports, logs, pids).
 - `Site`: `.slug .name .domains .extra_domains .all_domains .mortar_version .api_port
-  .web_port .site_dir .state_dir .client_max_body_size .dns_name .db_name .db_role
-  .redis_user .redis_prefix .env_path`.
+  .web_port .site_dir .state_dir .client_max_body_size .stale_if_error .limits .dns_name
+  .db_name .db_role .redis_user .redis_prefix .env_path`.
 
 Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming the file.
 """
@@ -38,6 +38,9 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"^(?:\*\.)?{_LABEL}(?:\.{_LABEL})*$")
 # nginx size syntax is checked by `nginx -t`; this only keeps the value one token.
 _NGINX_TOKEN_RE = re.compile(r"^[^\s;{}'\"$#\\]{1,32}$")
+# Per-address request limits the edge applies (docs/site-manifest.md): name -> default.
+LIMITS = {"login": "10r/m", "contact": "10r/m", "site": "100r/s"}
+_RATE_RE = re.compile(r"^(off|[1-9][0-9]{0,5}r/[sm])$")
 
 
 class ManifestError(UsageError):
@@ -56,6 +59,10 @@ class Site:
     client_max_body_size: str | None = None
     # Domains added after spawn (e.g. by `mortar tenant add`), served besides `domains`.
     extra_domains: list[str] = field(default_factory=list)
+    # The edge serves a cached page past its max-age while the site is down (logged).
+    stale_if_error: bool = True
+    # Per-address request limits at the edge overriding `LIMITS` ("off" to lift one).
+    limits: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_domains(self) -> list[str]:
@@ -155,6 +162,21 @@ def read_manifest(site_dir: Path) -> dict:
     body = nginx.get("client_max_body_size")
     if body is not None and (not isinstance(body, str) or not _NGINX_TOKEN_RE.match(body)):
         raise ManifestError(f"{path}: [nginx] client_max_body_size must be one token like '25m'")
+    stale = nginx.get("stale_if_error", True)
+    if not isinstance(stale, bool):
+        raise ManifestError(f"{path}: [nginx] stale_if_error must be true or false")
+    limits = nginx.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ManifestError(f"{path}: [nginx.limits] must be a table")
+    for key, value in limits.items():
+        if key not in LIMITS:
+            raise ManifestError(
+                f"{path}: [nginx.limits] unknown limit {key!r} ({', '.join(LIMITS)})"
+            )
+        if not isinstance(value, str) or not _RATE_RE.match(value):
+            raise ManifestError(
+                f"{path}: [nginx.limits] {key} must be like '10r/m', '50r/s' or 'off'"
+            )
     return {
         "slug": slug,
         "name": name.strip(),
@@ -163,6 +185,8 @@ def read_manifest(site_dir: Path) -> dict:
         "api_port": api_port,
         "web_port": web_port,
         "client_max_body_size": body,
+        "stale_if_error": stale,
+        "limits": dict(limits),
     }
 
 
@@ -218,6 +242,8 @@ def load_site(site_dir: str | Path) -> Site:
         web_port=web_port,
         site_dir=str(site_dir),
         client_max_body_size=m["client_max_body_size"],
+        stale_if_error=m["stale_if_error"],
+        limits=m["limits"],
         extra_domains=list(known.get("extra_domains", [])),
     )
     save_site(site)

@@ -17,7 +17,9 @@ import fcntl
 import grp
 import hashlib
 import logging
+import math
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from typing import Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from mortar_infra import sitefiles
 from mortar_infra.config import (
     MortarError,
     UsageError,
@@ -36,7 +39,8 @@ from mortar_infra.config import (
     nginx_bin,
     write_atomic,
 )
-from mortar_infra.manifest import Site, all_sites
+from mortar_infra.envfile import read_env
+from mortar_infra.manifest import LIMITS, Site, all_sites
 from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,28 @@ _env = Environment(
     lstrip_blocks=True,
     # nginx config, not HTML: every value is validated before it gets here.
     autoescape=False,  # noqa: S701
+)
+
+
+# What the edge sends where a site sends no policy of its own (docs/shared-infra.md).
+# Scripts only from the site (no inline script, no eval); inline styles are allowed (the
+# admin's widgets write style attributes; a style cannot run code). Images and media may
+# come from a bucket over https.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; media-src 'self' https:; font-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+# The admin's pages carry one inline script, the import map of its editors (django-js-asset):
+# the edge gives it a fresh nonce per request ($request_id, 128 random bits) and allows
+# exactly that nonce; everything else as above.
+ADMIN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self';", "script-src 'self' 'nonce-$request_id';"
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=()"
 )
 
 
@@ -121,6 +147,7 @@ def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | 
             "log_dir": f"{p}/logs",
             "temp_dir": str(temp_dir()),
             "sites_dir": f"{p}/sites",
+            "cache_dir": f"{temp_dir()}/cache",
             "resolver": None,
             "worker_user": worker_user(),
         }
@@ -131,11 +158,15 @@ def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | 
             "log_dir": "/var/log/nginx" if conf_dir is None else f"{d}/logs",
             "temp_dir": None if conf_dir is None else f"{d}/temp",
             "sites_dir": f"{d}/sites",
+            "cache_dir": "/var/cache/nginx/mortar" if conf_dir is None else f"{d}/cache",
             "resolver": "127.0.0.11",
             "worker_user": None,
         }
     return _env.get_template("nginx.conf.j2").render(
         mode=mode,
+        csp=CONTENT_SECURITY_POLICY,
+        admin_csp=ADMIN_CONTENT_SECURITY_POLICY,
+        permissions_policy=PERMISSIONS_POLICY,
         listen=_listen(mode, port),
         client_max_body_size=client_max_body_size(),
         **ctx,
@@ -151,14 +182,64 @@ def render_vhost(
     else:
         api, web = f"{site.dns_name}-api:8000", f"{site.dns_name}-web:3000"
         log_dir = log_dir or "/var/log/nginx"
+    env = read_env(site.env_path) if site.site_dir and site.env_path.is_file() else {}
+    if not site.site_dir:  # a remembered record without its folder: nothing on disk
+        files = sitefiles.SiteFiles(static=None, assets=None, media=None)
+    elif mode == "native":
+        files = sitefiles.native_files(Path(site.site_dir), site.state_dir, env)
+    else:
+        files = sitefiles.compose_files(site.dns_name, env)
+    disk = [
+        (prefix, root, fallback)
+        for prefix, root, fallback in (
+            ("/static/", files.static, "mortar_api"),
+            ("/assets/", files.assets, "mortar_web"),
+            ("/media/", files.media, "mortar_api"),
+        )
+        if root
+    ]
     return _env.get_template("vhost.conf.j2").render(
         site=site,
+        disk=disk,
+        limits=limits(site),
+        contact_path=contact_path(env),
         listen=_listen(mode, port),
         api=api,
         web=web,
         log_dir=log_dir,
         client_max_body_size=site.client_max_body_size,
     )
+
+
+# Per limit: what is counted (login and contact: POSTs only) and the burst allowed at once.
+_LIMIT_KEYS = {"login": "$mortar_post_addr", "contact": "$mortar_post_addr"}
+_BURSTS = {"login": 10, "contact": 10}
+_CONTACT_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*$")
+
+
+def limits(site: Site) -> dict[str, dict[str, str | int]]:
+    """The site's request limits (`LIMITS` overridden by its manifest), "off" ones left out."""
+    out: dict[str, dict[str, str | int]] = {}
+    for name, rate in (LIMITS | site.limits).items():
+        if rate == "off":
+            continue
+        per = int(rate.split("r/")[0])
+        seconds = 60 if rate.endswith("/m") else 1
+        out[name] = {
+            "zone": f"mortar_{site.slug}_{name}",
+            "key": _LIMIT_KEYS.get(name, "$binary_remote_addr"),
+            "rate": rate,
+            # site-wide: two seconds' worth at once (a page and its files), at least 20
+            "burst": _BURSTS.get(name, max(20, 2 * per * (1 if seconds == 1 else 0))),
+            "retry_after": max(1, math.ceil(seconds / per)),
+        }
+    return out
+
+
+def contact_path(env: dict[str, str]) -> str:
+    """web's contact page path (`MORTAR_WEB_CONTACT_PATH`), as a safe regex fragment."""
+    path = env.get("MORTAR_WEB_CONTACT_PATH", "contact").strip("/")
+    return path if _CONTACT_RE.match(path) else "contact"
 
 
 def ensure_layout(port: int | None = None) -> None:
