@@ -39,7 +39,6 @@ DEMO_CONTENT = KIT / "shared-infra/src/mortar_infra/scripts/demo_content.py"
 IMAGES = """
 import os, sys
 from io import BytesIO
-sys.path.insert(0, os.getcwd())
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,8 +57,7 @@ for t in Tenant.objects.sites():
             MediaAsset(file=SimpleUploadedFile(f"p{i}.png", out.getvalue())).save()
 """
 TENANTS = """
-import os, sys
-sys.path.insert(0, os.getcwd())
+import sys
 import django
 django.setup()
 from mortar_api.tenancy.provisioning import create_tenant
@@ -110,6 +108,7 @@ def make_site(root: Path, slug: str, domain: str) -> Path:
             "MEDIA_ROOT": str(root / f"{slug}-media"),
             "MORTAR_HTTPS": "false",
             "MORTAR_LANGUAGES": "en,ar",
+            "MORTAR_DOMAINS": domain,
             "DJANGO_LOG_LEVEL": "WARNING",
         },
     )
@@ -122,7 +121,7 @@ def make_site(root: Path, slug: str, domain: str) -> Path:
     )
     python = site_dir / ".venv/bin/python"
     python.parent.mkdir(parents=True)
-    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.write_text(f'#!/bin/sh\nexport PYTHONPATH={site_dir}\nexec {sys.executable} "$@"\n')
     python.chmod(0o755)
     mortar("site", "manage", str(site_dir), "migrate_tenants", "-v0")
     mortar("site", "manage", str(site_dir), "ensure_first_tenant")
@@ -194,13 +193,13 @@ def main() -> None:
     demo, big = f"{args.slug}_demo", f"{args.slug}_many"
     try:
         site = make_site(work, demo, "demo.bench.localhost")
-        site_python(site, str(DEMO_CONTENT), "demo_bench_localhost")
-        site_python(site, "-c", IMAGES, "20", "demo_bench_localhost")
+        site_python(site, str(DEMO_CONTENT), demo)  # the first tenant's schema is the slug
+        site_python(site, "-c", IMAGES, "20", demo)
         measure(
             "demo site (demo content, 20 images)",
             site,
             demo,
-            "demo_bench_localhost",
+            demo,
             work,
             args.runs,
         )

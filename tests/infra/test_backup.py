@@ -161,8 +161,10 @@ def test_site_round_trip(site: Path, tmp_path: Path) -> None:
     ok(mortar("tenant", "remove", str(site), TENANTS[0], "--yes"))
     res = mortar("site", "restore", str(archive), str(site))
     assert res.returncode == 2 and "has data" in res.stderr and "--force" in res.stderr
+    assert "one.itb.localhost" not in load_site(site).extra_domains
     ok(mortar("site", "restore", str(archive), str(site), "--force"))
     assert fingerprint(SLUG) == before and media(root) == files
+    assert "one.itb.localhost" in load_site(site).extra_domains  # routed again
     assert [p.name for p in root.parent.iterdir() if p.name.startswith(".")] == []
 
 

@@ -24,10 +24,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mortar_infra import __version__, dumps, procs, provision, siteenv, siteops
+from mortar_infra import __version__, dumps, nginx, procs, provision, siteenv, siteops
 from mortar_infra.archive import ArchiveError, ArchiveWriter, extract, verify
 from mortar_infra.config import MortarError, UsageError, mortar_home
-from mortar_infra.manifest import MANIFEST, Site, load_site, read_manifest
+from mortar_infra.manifest import (
+    MANIFEST,
+    Site,
+    load_site,
+    read_manifest,
+    registered_site,
+    save_site,
+)
 from mortar_infra.processenv import media_root, media_storage
 
 log = logging.getLogger(__name__)
@@ -151,11 +158,24 @@ def restore_site(archive: Path, site_dir: Path, force: bool = False) -> list[str
         siteops.down(Path(site.site_dir))
     try:
         _restore_data(archive, site, root)
+        _route_restored_domains(site)
     finally:
         if running:
             log.info(f"==> starting {site.slug} again")
             siteops.up(Path(site.site_dir))
     return notes
+
+
+def _route_restored_domains(site: Site) -> None:
+    """Serve exactly the restored tenants' domains: the ones Mortar remembered for tenants
+    added after the backup are dropped, those of tenants only the backup had are added."""
+    with dumps.admin_conn(site.db_name) as conn:
+        rows = conn.execute("SELECT domain FROM public.tenancy_domain ORDER BY id").fetchall()
+    site = registered_site(site.slug)
+    site.extra_domains = [d for (d,) in rows if d not in site.domains]
+    save_site(site)
+    if nginx.vhost_path(site.slug).exists():
+        nginx.route(site)
 
 
 def _restore_env(archive: Path, site: Site, meta: dict) -> list[str]:
