@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from mortar_infra.envfile import update_env
 from mortar_infra.manifest import Site
 from mortar_infra.provision import deprovision
 
@@ -189,6 +190,44 @@ def get(port: int, host: str, path: str = "/") -> tuple[int, dict | str]:
             return resp.status, raw
     finally:
         conn.close()
+
+
+API_TESTS = Path(__file__).resolve().parents[2] / "base-images" / "api" / "tests"
+SETTINGS = "from mortar_api.settings import *  # noqa: F403\n"
+
+
+def standin_site(
+    root: Path, slug: str, domains: list[str], settings: str = SETTINGS, **env: str
+) -> Path:
+    """A provisioned, migrated site without a spawned repo: its settings module, its celery
+    app, and a site venv that is the kit's python (a stand-in: no venv build, no processes).
+    Its media under `root/media`; `env` adds .env lines."""
+    site_dir = write_site(root, slug, domains)
+    ok(mortar("site", "provision", str(site_dir)))
+    update_env(
+        site_dir / ".env",
+        {
+            "SECRET_KEY": f"{slug}-" + "s" * 60,
+            "MORTAR_REDIS_PREFIX": slug,
+            "MEDIA_ROOT": str(root / "media"),
+            "MORTAR_HTTPS": "false",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            **env,
+        },
+    )
+    pkg = site_dir / f"{slug}_api"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "settings.py").write_text(settings)
+    (pkg / "celery.py").write_text(
+        f"from mortar_api.celery import create_app\n\napp = create_app('{slug}_api')\n"
+    )
+    python = site_dir / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexport PYTHONPATH={API_TESTS}\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    ok(mortar("site", "manage", str(site_dir), "migrate_tenants", "-v0"))
+    return site_dir
 
 
 def drop_site_objects(slug: str) -> None:

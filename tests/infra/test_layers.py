@@ -14,12 +14,12 @@ import mortar_infra
 PKG = Path(mortar_infra.__file__).resolve().parent
 LAYERS = [
     {"config", "progress", "polling"},  # the environment, output, the wait loop
-    {"envfile", "manifest", "sitefiles"},  # a site's files
+    {"envfile", "manifest", "sitefiles", "archive"},  # a site's files, the backup format
     {"urls", "procs", "siteenv", "nginx"},  # one mechanism each
-    {"provision", "processenv", "probes", "compose"},
+    {"provision", "processenv", "probes", "compose", "dumps"},
     {"privateservers", "stackstatus", "tenants"},
-    {"native", "siteops"},  # the stack's and a site's life: up, down, ...
-    {"demo", "servers"},
+    {"native", "siteops", "tenantbackup"},  # the stack's and a site's life: up, down, ...
+    {"demo", "servers", "sitebackup"},
     {"cli", "clitools", "commands"},  # the click CLI
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
-from infra_support import PG_ADMIN, mortar, ok, write_site
+from infra_support import PG_ADMIN, mortar, ok, standin_site
 from mortar_infra.envfile import update_env
 from mortar_infra.manifest import load_site
 from mortar_infra.tenants import migrate_for_up
 
 SLUG = "itt_tenants"
-API_TESTS = Path(__file__).resolve().parents[2] / "base-images" / "api" / "tests"
 # the site's settings; ITT_PROBE=1 in its .env adds the test app scale_probe (new migrations)
 PROBE_SETTINGS = """import os
 
@@ -33,31 +31,8 @@ if os.environ.get("ITT_PROBE") == "1":
 def site(tmp_path: Path, cleanup_slugs: list[str]) -> Path:
     """A site folder with a settings module and a venv that is the kit's, provisioned and
     migrated (`mortar site manage ... migrate_tenants`), with two tenants."""
-    site_dir = write_site(tmp_path, SLUG, ["main.itt.localhost"])
     cleanup_slugs.append(SLUG)
-    ok(mortar("site", "provision", str(site_dir)))
-    update_env(
-        site_dir / ".env",
-        {
-            "SECRET_KEY": "itt-" + "s" * 60,
-            "MORTAR_REDIS_PREFIX": SLUG,
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "MORTAR_HTTPS": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-        },
-    )
-    pkg = site_dir / f"{SLUG}_api"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "settings.py").write_text(PROBE_SETTINGS)
-    (pkg / "celery.py").write_text(
-        f"from mortar_api.celery import create_app\n\napp = create_app('{SLUG}_api')\n"
-    )
-    python = site_dir / ".venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text(f'#!/bin/sh\nexport PYTHONPATH={API_TESTS}\nexec {sys.executable} "$@"\n')
-    python.chmod(0o755)
-    ok(mortar("site", "manage", str(site_dir), "migrate_tenants", "-v0"))
+    site_dir = standin_site(tmp_path, SLUG, ["main.itt.localhost"], PROBE_SETTINGS)
     for domain in ("one.itt.localhost", "two.itt.localhost"):
         ok(mortar("tenant", "add", str(site_dir), "--domain", domain))
     return site_dir

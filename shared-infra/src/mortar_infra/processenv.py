@@ -94,3 +94,15 @@ def run_manage(site_dir: Path, args: list[str]) -> int:
     return subprocess.run(
         [str(python), "-m", "mortar_api.manage", *args], cwd=site.site_dir, env=env
     ).returncode
+
+
+def media_storage(site: Site) -> str:
+    """`local` or `s3`: where the site keeps uploads (MORTAR_MEDIA_STORAGE in its .env)."""
+    return read_env(site.env_path).get("MORTAR_MEDIA_STORAGE") or "local"
+
+
+def media_root(site: Site) -> Path:
+    """The site's local media folder (MEDIA_ROOT in its .env, else `<site>/media`), as the
+    api's settings resolve it; tenants' files are in `<schema>/` below it."""
+    raw = read_env(site.env_path).get("MEDIA_ROOT")
+    return Path(site.site_dir, raw) if raw else Path(site.site_dir) / "media"

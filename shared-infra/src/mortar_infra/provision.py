@@ -256,16 +256,29 @@ def _deprovision(site: Site, dump: Path | None) -> None:
         r.execute_command("CLIENT", "KILL", "USER", site.redis_user)
     except redis.ResponseError:
         pass  # no such user's clients connected
+    log.info(f"    removed {_unlink(r, f'{site.redis_prefix}:*')} keys")
+
+
+def _unlink(r: redis.Redis, pattern: str) -> int:
+    """Delete the keys matching `pattern` (SCAN in batches, never KEYS); how many went."""
     batch: list[str] = []
     removed = 0
-    for key in r.scan_iter(match=f"{site.redis_prefix}:*", count=1000):
+    for key in r.scan_iter(match=pattern, count=1000):
         batch.append(key)
         if len(batch) >= 500:
             removed += r.unlink(*batch)
             batch.clear()
     if batch:
         removed += r.unlink(*batch)
-    log.info(f"    removed {removed} keys")
+    return removed
+
+
+def drop_caches(site: Site) -> int:
+    """Drop the site's cached pages and API answers (`<prefix>:cache:*`, `<prefix>:gen:*`),
+    e.g. after its database was restored; the Celery queues are kept."""
+    with _server_errors(f"clear caches of {site.slug}"):
+        r = _admin_redis()
+        return sum(_unlink(r, f"{site.redis_prefix}:{kind}:*") for kind in ("cache", "gen"))
 
 
 def _acl_save(r: redis.Redis) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from mortar_infra import nginx
@@ -38,9 +39,7 @@ def add_tenant(
     site = load_site(site_dir)
     domain = domain.strip().lower()
     require_venv(site, site_dir)
-    for other in all_sites():
-        if other.slug != site.slug and domain in other.all_domains:
-            raise UsageError(f"domain {domain} already belongs to site {other.slug}")
+    check_domain_free(site, domain)
     args = ["add_tenant", "--schema", schema_for(domain), "--domain", domain]
     args += ["--name", (name or "").strip() or domain]
     args += ["--admin-email", admin_email or f"admin@{domain}"]
@@ -51,10 +50,26 @@ def add_tenant(
     for line in out.splitlines():
         if not line.startswith("admin "):  # printed once, by the caller
             log.info(f"    {line}")
-    site = add_domains(site.slug, [domain])
+    route_domains(site, added=[domain])
+    return [ln for ln in out.splitlines() if ln.startswith("admin ")]
+
+
+def check_domain_free(site: Site, domain: str) -> None:
+    """A domain routed to another site cannot be given to one of this site's tenants."""
+    for other in all_sites():
+        if other.slug != site.slug and domain in other.all_domains:
+            raise UsageError(f"domain {domain} already belongs to site {other.slug}")
+
+
+def route_domains(site: Site, added: Sequence[str] = (), removed: Sequence[str] = ()) -> Site:
+    """Remember a tenant's added/removed domains and route the site's vhost anew."""
+    if added:
+        site = add_domains(site.slug, list(added))
+    if removed:
+        site = remove_domains(site.slug, list(removed))
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)
-    return [ln for ln in out.splitlines() if ln.startswith("admin ")]
+    return site
 
 
 def _site(site_dir: Path) -> Site:
@@ -97,9 +112,7 @@ def remove_tenant(site_dir: Path, schema: str) -> list[str]:
         raise UsageError(f"{site.slug} has no tenant {schema!r}")
     domains = rows[schema]["domains"]
     manage(site, "remove_tenant", "--schema", schema, "--yes")
-    site = remove_domains(site.slug, domains)
-    if nginx.vhost_path(site.slug).exists():
-        nginx.route(site)
+    route_domains(site, removed=domains)
     return domains
 
 

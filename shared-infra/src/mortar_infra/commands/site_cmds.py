@@ -120,3 +120,48 @@ def forget(slug: str, yes: bool) -> None:
             abort=True,
         )
     siteops.forget(slug)
+
+
+@site.command()
+@click.argument("site_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The archive to write (default $MORTAR_HOME/backups/<slug>/<slug>-<UTC time>.tar).",
+)
+@click.option("--with-secrets", is_flag=True, help="Include the site's .env (archive mode 600).")
+@handle_errors
+def backup(site_dir: Path, out: Path | None, with_secrets: bool) -> None:
+    """Back the site up into one archive: its database (every tenant), media, manifest.
+
+    The database is a `pg_dump` (custom format), taken while the site runs; media are the
+    local media folder's files (media on S3 are not copied). Each member has its sha256 in
+    the archive's SHA256SUMS. The site's .env (secrets) only with --with-secrets.
+    """
+    from mortar_infra.sitebackup import backup_site
+
+    res = backup_site(site_dir, out, with_secrets)
+    click.echo(
+        f"==> backup written: {res.path} ({res.size / 1e6:.1f} MB, {res.media_files} "
+        f"media files, {res.seconds:.1f}s)"
+    )
+
+
+@site.command()
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("site_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a site that has data or runs.")
+@handle_errors
+def restore(archive: Path, site_dir: Path, force: bool) -> None:
+    """Restore a site backup into SITE_DIR: all or nothing.
+
+    Into an empty site (a new machine, or after `deprovision`): its database and role are
+    made as `mortar site provision` does. Over a site with data, or a running one, only
+    with --force: it is stopped, replaced, and started again. The archive's checksums are
+    verified first; a failure at any step leaves the previous database and media in place.
+    """
+    from mortar_infra.sitebackup import restore_site
+
+    for note in restore_site(archive, site_dir, force):
+        click.echo(f"    {note}")
+    click.echo(f"==> restored {archive} into {site_dir}")
