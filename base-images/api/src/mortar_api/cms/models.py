@@ -306,6 +306,14 @@ class Redirect(models.Model):
 
     def clean(self) -> None:
         self.old_path, self.new_path = normalise_path(self.old_path), normalise_path(self.new_path)
+        # only whitespace (Python's idea of it: control characters \x1c-\x1f too) is no path
+        empty = {
+            f: "Give a path such as /old/."
+            for f in ("old_path", "new_path")
+            if not getattr(self, f)
+        }
+        if empty:
+            raise ValidationError(empty)
         if "://" in self.old_path:
             raise ValidationError({"old_path": "Give a path such as /old/, not a full URL."})
         if normalise_path(self.old_path) == normalise_path(self.new_path):
