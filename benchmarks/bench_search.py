@@ -26,13 +26,12 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench_api_site import HOST, pct, run, wait_ready
-from benchlib import free_port, set_database
+from bench_api_site import HOST, bench_environ, pct, run, teardown, wait_ready
+from benchlib import free_port
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_search"
@@ -166,21 +165,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="per phase (bounded)")
     parser.add_argument("--concurrency", type=int, default=1, help="API phase")
     args = parser.parse_args()
-    media = tempfile.mkdtemp(prefix="mortar-bench-search-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mortar_api.settings",
-            "DATABASE_URL": DB_URL,
-            "SECRET_KEY": "bench-" + "s" * 60,
-            "MORTAR_REDIS_PREFIX": PREFIX,
-            "MORTAR_LANGUAGES": "en,ar",
-            "MORTAR_HTTPS": "false",
-            "MEDIA_ROOT": media,
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_CONN_MAX_AGE": "60",
-        }
-    )
-    set_database(DB_URL, create=True)
+    media = bench_environ(DB_URL, PREFIX)
     proc = None
     rng = random.Random(21)
     try:
@@ -230,27 +215,7 @@ def main() -> None:
         figures(f"API uncached (misses {misses}/{len(lat)})", lat)
         time_upkeep(tenant, rng)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        from django.db import connections
-
-        connections.close_all()
-        set_database(DB_URL, create=False)
-        try:
-            import redis
-
-            rds = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-            for key in rds.scan_iter(f"{PREFIX}:*"):
-                rds.delete(key)
-        except Exception as exc:  # cleanup is best effort; say so
-            print(f"note: could not delete Redis keys {PREFIX}:*: {exc}")
-        import shutil
-
-        shutil.rmtree(media, ignore_errors=True)
+        teardown(proc, DB_URL, PREFIX, media)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,15 @@ class CachedPublicView(PublicAPIView):
         return resp
 
 
+def page_parameter(per_page: str) -> OpenApiParameter:
+    """``?page=`` of a paginated public list (``per_page``: "10 results")."""
+    return OpenApiParameter(
+        "page",
+        page_number_schema(),
+        description=f"{per_page} per page, from 1; past the last is a 404.",
+    )
+
+
 @extend_schema_view(get=extend_schema(operation_id="site", parameters=[LANG], responses=SiteSchema))
 class SiteView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
@@ -108,11 +117,7 @@ class SiteView(CachedPublicView):
         operation_id="pages_list",
         parameters=[
             LANG,
-            OpenApiParameter(
-                "page",
-                page_number_schema(),
-                description=f"{LIST_PAGE_SIZE} pages per page, from 1; past the last is a 404.",
-            ),
+            page_parameter(f"{LIST_PAGE_SIZE} pages"),
         ],
         responses={200: PageListSchema, 404: ErrorSchema},
     )
@@ -231,11 +236,7 @@ def parse_search_text(raw: str | None) -> str:
                 description='words to find; "quoted phrase", or, -word (web search syntax)',
             ),
             LANG,
-            OpenApiParameter(
-                "page",
-                page_number_schema(),
-                description=f"{SEARCH_PAGE_SIZE} results per page, from 1; past the last is a 404.",
-            ),
+            page_parameter(f"{SEARCH_PAGE_SIZE} results"),
         ],
         responses={200: SearchSchema, 404: ErrorSchema},
     )
