@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             migrations.AddIndex(
                 model_name="page",
                 index=django.contrib.postgres.indexes.GinIndex(
-                    fields=[f"search_{lang}"], name=f"cms_page_search_{lang}"
+                    fields=[f"search_{lang}"], name=f"cms_page_search_{lang}", fastupdate=False
                 ),
             )
             for lang in ("en", "ar", "fr", "de", "es")
