@@ -23,6 +23,7 @@ import argparse
 import http.client
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -196,19 +197,16 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not answer in time")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=600, help="per phase (bounded)")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    args = parser.parse_args()
-    media = tempfile.mkdtemp(prefix="mortar-bench-media-")
+def bench_environ(db_url: str, prefix: str) -> str:
+    """The api's settings for a benchmark (a fresh database, its own Redis prefix); the
+    temporary media folder."""
+    media = tempfile.mkdtemp(prefix=f"mortar-bench-{prefix}-")
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "mortar_api.settings",
-            "DATABASE_URL": DB_URL,
+            "DATABASE_URL": db_url,
             "SECRET_KEY": "bench-" + "b" * 60,
-            "MORTAR_REDIS_PREFIX": PREFIX,
+            "MORTAR_REDIS_PREFIX": prefix,
             "MORTAR_LANGUAGES": "en,ar",
             "MORTAR_HTTPS": "false",
             "MEDIA_ROOT": media,
@@ -216,7 +214,40 @@ def main() -> None:
             "DJANGO_CONN_MAX_AGE": "60",
         }
     )
-    set_database(DB_URL, create=True)
+    set_database(db_url, create=True)
+    return media
+
+
+def teardown(proc: subprocess.Popen | None, db_url: str, prefix: str, media: str) -> None:
+    """Stop gunicorn, drop the database, delete the Redis keys and the media folder."""
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    from django.db import connections
+
+    connections.close_all()
+    set_database(db_url, create=False)
+    try:
+        import redis
+
+        rds = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        for key in rds.scan_iter(f"{prefix}:*"):
+            rds.delete(key)
+    except Exception as exc:  # cleanup is best effort; say so
+        print(f"note: could not delete Redis keys {prefix}:*: {exc}")
+    shutil.rmtree(media, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600, help="per phase (bounded)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    args = parser.parse_args()
+    media = bench_environ(DB_URL, PREFIX)
     proc = None
     try:
         import django
@@ -282,27 +313,7 @@ def main() -> None:
             f"p95 latency /{cold['p95'] / warm['p95']:.1f}"
         )
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        from django.db import connections
-
-        connections.close_all()
-        set_database(DB_URL, create=False)
-        try:
-            import redis
-
-            rds = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-            for key in rds.scan_iter(f"{PREFIX}:*"):
-                rds.delete(key)
-        except Exception as exc:  # cleanup is best effort; say so
-            print(f"note: could not delete Redis keys {PREFIX}:*: {exc}")
-        import shutil
-
-        shutil.rmtree(media, ignore_errors=True)
+        teardown(proc, DB_URL, PREFIX, media)
 
 
 if __name__ == "__main__":

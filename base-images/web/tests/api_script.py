@@ -279,7 +279,17 @@ def submissions(schema: str) -> dict:
         return {"submissions": list(rows)}
 
 
+def search_pages(schema: str, word: str, count: int) -> dict:
+    """``count`` published pages whose English body holds ``word`` (search pagination)."""
+    with on_tenant(schema):
+        for i in range(count):
+            page(f"{word}-{i:02}", f"{word.title()} {i:02}", f"صفحة {i:02}", f"<p>{word}</p>",
+                 status=PUBLISHED)  # fmt: skip
+        return {"count": count}
+
+
 COMMANDS = {
+    "search_pages": search_pages,
     "submissions": submissions,
     "seed": seed,
     "publish": publish,

@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -98,4 +99,28 @@ def test_small_screens_do_not_scroll_sideways(page) -> None:
         # the nested menu is laid out inline (no hover needed on touch screens)
         assert page.locator("nav.menu .menu__list--1").first.is_visible()
         page.screenshot(path=str(SHOTS / shot), full_page=True)
+    assert page.failed == []
+
+
+def test_header_search_by_keyboard_in_english_and_arabic(page) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for start, query, title, href in (
+        ("/", "team", "Tenant One team", "/about/team/"),
+        ("/ar/", "فريق", "فريق المستأجر الأول", "/ar/about/team/"),
+    ):
+        page.goto(page.base + start, wait_until="networkidle")
+        box = page.get_by_role("search").get_by_label(re.compile("Search this site|ابحث"))
+        box.focus()
+        page.keyboard.type(query)
+        with page.expect_navigation(wait_until="networkidle"):
+            page.keyboard.press("Enter")
+        assert page.url.startswith(page.base + start + "search/?q=")
+        result = page.locator(".search-result__title a").first  # the title match ranks first
+        assert result.inner_text() == title
+        assert result.get_attribute("href") == href
+        assert page.locator(".search-result mark").first.inner_text() == query
+        page.screenshot(path=str(SHOTS / f"web-search-{start.strip('/') or 'en'}.png"))
+        result.focus()  # results are reachable by keyboard: Enter follows the link
+        page.keyboard.press("Enter")
+        page.wait_for_url(page.base + href)
     assert page.failed == []

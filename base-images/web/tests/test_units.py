@@ -159,3 +159,13 @@ def test_a_missing_or_garbled_generation_counter_reads_as_zero():
     assert cache.parse_generation(b"7") == 7
     assert cache.parse_generation(None) == 0
     assert cache.parse_generation(b"not-a-number") == 0
+
+
+def test_search_snippet_keeps_only_marks() -> None:
+    from mortar_web.views.search import snippet_html
+
+    assert snippet_html("a &lt;b&gt; <mark>word</mark>") == "a &lt;b&gt; <mark>word</mark>"
+    assert snippet_html("<script>x</script> <mark>w</mark>") == (
+        "&lt;script&gt;x&lt;/script&gt; <mark>w</mark>"
+    )
+    assert snippet_html("<mark>open") == "&lt;mark&gt;open"

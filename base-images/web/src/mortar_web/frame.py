@@ -101,6 +101,8 @@ def build(
         **_navigation(site, language, ctx.request.path),
         "social_links": settings_.get("social_links") or [],
         "contact_url": routing.page_url(settings.MORTAR_WEB_CONTACT_PATH, language),
+        "search_url": routing.page_url(settings.MORTAR_WEB_SEARCH_PATH, language),
+        "search_query": "",  # the search page fills the header's box with the query
         "extra_css": getattr(settings, "MORTAR_WEB_EXTRA_CSS", []),
         "seo": _seo(ctx, settings_, langs, page_path, meta),
         "t": {key: ui.text(key, language) for key in ui.STRINGS["en"]},

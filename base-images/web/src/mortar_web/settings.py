@@ -45,6 +45,8 @@ MORTAR_WEB_HTTP_MAX_AGE = env.int("MORTAR_WEB_HTTP_MAX_AGE", default=5)
 # A request carrying the api's session cookie comes from an editor: never cached.
 MORTAR_WEB_EDITOR_COOKIES = env.list("MORTAR_WEB_EDITOR_COOKIES", default=["sessionid"])
 MORTAR_WEB_CONTACT_PATH = env.str("MORTAR_WEB_CONTACT_PATH", default="contact").strip("/")
+# where the header's search box leads (views/search.py); wins over a CMS page at that path
+MORTAR_WEB_SEARCH_PATH = env.str("MORTAR_WEB_SEARCH_PATH", default="search").strip("/")
 MORTAR_WEB_RETRY_AFTER = env.int("MORTAR_WEB_RETRY_AFTER", default=30)
 # the page for a tenant in maintenance or suspended (the api's 503 names the state)
 MORTAR_WEB_TENANT_UNAVAILABLE_TEMPLATE = env(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +16,7 @@ from mortar_api.media.chooser import MediaChooserAdminMixin
 from . import review as review_flow
 from .admin_tree import PageTreeAdminMixin
 from .history import HistoryAdminMixin
+from .languages import enabled_languages
 from .models import (
     ContactSubmission,
     FooterLink,
@@ -32,6 +34,7 @@ from .preview_button import PREVIEW_MEDIA, preview_links
 from .review import AwaitingReviewFilter, PageReviewAdminMixin
 from .revisions import restore_revision
 from .richtext import RichTextAdminMixin, page_link_search
+from .search import MAX_QUERY_LENGTH, ranked_any
 from .widgets_blocks import BlocksWidget
 
 
@@ -66,7 +69,8 @@ class PageAdmin(
         "links",
     ]
     list_filter = ["status", AwaitingReviewFilter, "is_home", "parent"]
-    search_fields = ["title", "slug", "path", "body"]
+    search_fields = ["path"]  # the search box; get_search_results uses the full-text index
+    search_help_text = "Finds pages by any word of their title, text or blocks, or by path."
     ordering = ["path"]
     list_select_related = ["parent"]
     readonly_fields = ["path", "published_at", "created_at", "updated_at", "preview"]
@@ -94,6 +98,16 @@ class PageAdmin(
         ("SEO", {"fields": ["seo_title", "seo_description", "seo_image"]}),
         ("Timestamps", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        """Every enabled language's index (cms.search); best match first unless the editor
+        sorted by a column (the list is then flat, not a tree: cms.admin_tree)."""
+        if not search_term.strip():
+            return queryset, False
+        found = ranked_any(queryset, search_term[:MAX_QUERY_LENGTH], enabled_languages())
+        if ORDER_VAR not in request.GET:
+            found = found.order_by("-search_rank", "path")  # path is unique: a total order
+        return found, False
 
     @admin.display(description="")
     def links(self, obj: Page) -> str:

@@ -33,7 +33,8 @@ class PageTreeChangeList(ChangeList):
     tree_mode = False
 
     def get_queryset(self, request: HttpRequest, exclude_parameters=None):
-        self.tree_mode = not self.is_popup and not self.params.get(ORDER_VAR)
+        # A search lists the matches flat, best first (PageAdmin.get_search_results).
+        self.tree_mode = not self.is_popup and not self.params.get(ORDER_VAR) and not self.query
         if self.tree_mode:
             self.root_queryset = with_tree_fields(self.root_queryset)
         return super().get_queryset(request, exclude_parameters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -21,7 +23,7 @@ from .languages import resolve_language
 from .models import ContactSubmission, Page, Redirect, normalise_path
 from .pagination import MAX_PAGE_NUMBER, page_number_schema, parse_bounded_int, past_last_page
 from .preview import read_token
-from .public import PAGE_RELATED, page_data, page_list_item, site_data
+from .public import PAGE_RELATED, page_data, page_list_item, search_data, site_data
 from .schema import (
     LANG,
     ContactCreatedSchema,
@@ -29,8 +31,10 @@ from .schema import (
     PageListSchema,
     PageSchema,
     RedirectSchema,
+    SearchSchema,
     SiteSchema,
 )
+from .search import MAX_QUERY_LENGTH
 from .strict import StrictModelSerializer
 from .views_base import PublicAPIView
 
@@ -93,6 +97,15 @@ class CachedPublicView(PublicAPIView):
         return resp
 
 
+def page_parameter(per_page: str) -> OpenApiParameter:
+    """``?page=`` of a paginated public list (``per_page``: "10 results")."""
+    return OpenApiParameter(
+        "page",
+        page_number_schema(),
+        description=f"{per_page} per page, from 1; past the last is a 404.",
+    )
+
+
 @extend_schema_view(get=extend_schema(operation_id="site", parameters=[LANG], responses=SiteSchema))
 class SiteView(CachedPublicView):
     def build(self, request) -> tuple[int, dict]:
@@ -104,11 +117,7 @@ class SiteView(CachedPublicView):
         operation_id="pages_list",
         parameters=[
             LANG,
-            OpenApiParameter(
-                "page",
-                page_number_schema(),
-                description=f"{LIST_PAGE_SIZE} pages per page, from 1; past the last is a 404.",
-            ),
+            page_parameter(f"{LIST_PAGE_SIZE} pages"),
         ],
         responses={200: PageListSchema, 404: ErrorSchema},
     )
@@ -194,6 +203,57 @@ class RedirectResolveView(CachedPublicView):
             "to": redirect.new_path,
             "status": redirect.status_code,
         }
+
+
+SEARCH_PAGE_SIZE = 10
+# Not blank: at least one character other than NUL, ASCII spaces and control whitespace.
+SEARCH_TEXT = "^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$"
+_SEARCH_TEXT = re.compile(SEARCH_TEXT)  # Python reads \uXXXX as JSON Schema does
+
+
+def parse_search_text(raw: str | None) -> str:
+    """``q`` as given, or a 400 naming it: missing, blank or longer than the maximum."""
+    if raw is None or not _SEARCH_TEXT.match(raw):
+        raise ValidationError({"q": ["Give one or more words to search for."]})
+    if len(raw) > MAX_QUERY_LENGTH:
+        raise ValidationError({"q": [f"At most {MAX_QUERY_LENGTH} characters."]})
+    return raw
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="search",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_QUERY_LENGTH,
+                    "pattern": SEARCH_TEXT,
+                },
+                required=True,
+                description='words to find; "quoted phrase", or, -word (web search syntax)',
+            ),
+            LANG,
+            page_parameter(f"{SEARCH_PAGE_SIZE} results"),
+        ],
+        responses={200: SearchSchema, 404: ErrorSchema},
+    )
+)
+class SearchView(CachedPublicView):
+    """Published pages matching ``q`` in the request's language, best first (cms.search)."""
+
+    cache_params = ("q", "page")
+
+    def build(self, request) -> tuple[int, dict]:
+        text = parse_search_text(request.query_params.get("q"))
+        number = parse_bounded_int(request.query_params.get("page"), "page", 1, MAX_PAGE_NUMBER)
+        data = search_data(text, translation.get_language(), number, SEARCH_PAGE_SIZE)
+        if data is None:
+            exc = past_last_page()
+            return exc.status_code, error_body(str(exc.detail))
+        return 200, data
 
 
 @extend_schema(exclude=True)

@@ -53,7 +53,7 @@ def editable_fields(model: type[models.Model], exclude: tuple[str, ...] = ()) ->
     }
     out = []
     for f in model._meta.concrete_fields:
-        if f.name in translated or f.name in exclude:
+        if f.name in translated or f.name in exclude or f.generated:
             continue
         out.append(f.name)
     return out + sorted(localized - set(out))

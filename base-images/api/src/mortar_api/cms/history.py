@@ -34,7 +34,8 @@ from modeltranslation.manager import get_translatable_fields_for_model
 
 from mortar_api.accounts.client_ip import client_ip
 
-# Bookkeeping columns that change on every save and say nothing an editor did.
+# Bookkeeping columns that change on every save and say nothing an editor did (generated
+# columns, such as the search index, are left out too).
 _NOISE = ("updated_at",)
 
 
@@ -42,7 +43,8 @@ def _exclude(model: type) -> list[str]:
     """Noise, and modeltranslation's original columns: their per-language columns
     (``title_en``, ``title_ar``...) carry every change, once each."""
     translated = list(get_translatable_fields_for_model(model) or [])
-    return [*translated, *(f.name for f in model._meta.concrete_fields if f.name in _NOISE)]
+    derived = [f.name for f in model._meta.concrete_fields if f.name in _NOISE or f.generated]
+    return [*translated, *derived]
 
 
 def register_models() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from .blocks.page import clean_block_columns, validate_block_columns
 from .html import sanitise_html
+from .languages import SUPPORTED_LANGUAGES
+from .search_index import generated_field, vector_field
 
 IMAGE_FK = {"to": "media.MediaAsset", "null": True, "blank": True, "on_delete": models.SET_NULL}
 
@@ -82,6 +85,16 @@ class PageQuerySet(models.QuerySet):
         return self.filter(status=Page.Status.PUBLISHED)
 
 
+SEARCH_FIELDS = tuple(vector_field(lang) for lang in SUPPORTED_LANGUAGES)
+
+
+class PageManager(models.Manager.from_queryset(PageQuerySet)):
+    def get_queryset(self) -> PageQuerySet:
+        # The search columns (cms.search_index) are read only by searches, which name them:
+        # never load several tsvectors with every page.
+        return super().get_queryset().defer(*SEARCH_FIELDS)
+
+
 class Page(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -128,7 +141,7 @@ class Page(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PageQuerySet.as_manager()
+    objects = PageManager()
 
     class Meta:
         ordering = ["order", "path"]
@@ -143,6 +156,12 @@ class Page(models.Model):
             models.UniqueConstraint(
                 fields=["is_home"], condition=Q(is_home=True), name="cms_page_one_home"
             ),
+        ]
+        # fastupdate off: a save updates the index at once instead of queueing the page in
+        # GIN's pending list, which every search scans until a vacuum (pages are saved
+        # rarely and searched often; a bulk import left searches 100x slower until then).
+        indexes = [
+            GinIndex(fields=[f], name=f"cms_page_{f}", fastupdate=False) for f in SEARCH_FIELDS
         ]
 
     def __str__(self) -> str:
@@ -195,6 +214,11 @@ class Page(models.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+# search_en, search_ar...: the full-text index, a generated column per language.
+for _lang in SUPPORTED_LANGUAGES:
+    Page.add_to_class(vector_field(_lang), generated_field(_lang))
 
 
 class PageRevision(models.Model):

@@ -7,6 +7,7 @@ from mortar_api.media.serializers import image_data
 from .blocks.output import public_blocks
 from .languages import default_language, language_list
 from .models import FooterLink, Hero, MenuItem, Page, Partner, SiteSettings
+from .search import search
 
 
 def _iso(value) -> str | None:
@@ -132,6 +133,30 @@ def page_data(page: Page, *, published_only: bool = True) -> dict:
         "children": [{"title": c.title or "", "path": c.path} for c in children],
         "published_at": _iso(page.published_at),
         "updated_at": _iso(page.updated_at),
+    }
+
+
+def search_data(text: str, lang: str, number: int, size: int) -> dict | None:
+    """A page of search results (None past the last page; page 1 always exists)."""
+    found = search(Page.objects.published(), text, lang, (number - 1) * size, size)
+    if number > 1 and not found.pages:
+        return None
+    return {
+        "query": text,
+        "count": found.count,
+        "page": number,
+        "pages": -(-found.count // size),
+        "page_size": size,
+        "results": [
+            {
+                "id": p.pk,
+                "title": p.title or "",
+                "path": p.path,
+                "url": "/" if p.is_home else page_url(p.path),
+                "snippet": snippet,
+            }
+            for p, snippet in zip(found.pages, found.snippets, strict=True)
+        ],
     }
 
 

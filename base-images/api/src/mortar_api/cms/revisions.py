@@ -22,7 +22,7 @@ _KEEP_ON_RESTORE = {
 def snapshot(page: Page) -> dict:
     data = {}
     for f in page._meta.concrete_fields:
-        if f.attname in _SKIP:
+        if f.attname in _SKIP or f.generated:  # the search index is derived (search_index)
             continue
         value = getattr(page, f.attname)
         data[f.attname] = value.isoformat() if hasattr(value, "isoformat") else value

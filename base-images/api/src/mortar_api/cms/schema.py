@@ -142,6 +142,25 @@ class PageListSchema(s.Serializer):
     results = PageListItemSchema(many=True)
 
 
+class SearchResultSchema(s.Serializer):
+    id = s.IntegerField()
+    title = s.CharField()
+    path = s.CharField()
+    url = s.CharField(help_text="the page's language-neutral URL (`/` for the home page)")
+    snippet = s.CharField(
+        help_text="safe HTML: the page's text around the matches, escaped, each match in <mark>"
+    )
+
+
+class SearchSchema(s.Serializer):
+    query = s.CharField()
+    count = s.IntegerField(help_text="matching published pages")
+    page = s.IntegerField()
+    pages = s.IntegerField(help_text="number of result pages (0 without results)")
+    page_size = s.IntegerField()
+    results = SearchResultSchema(many=True)
+
+
 class RedirectSchema(s.Serializer):
     # "from" is a Python keyword: declared via the fields mapping
     to = s.CharField()

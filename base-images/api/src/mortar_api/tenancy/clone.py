@@ -2,11 +2,12 @@
 
 django-tenants' generic ``clone_schema()`` PL/pgSQL handles every kind of object and costs
 about a second per tenant on a busy 2-core machine. A template made by Django migrations
-holds only tables, their identity sequences, indexes and constraints, so this module
-copies exactly those in one round trip, keeping every object name (later migrations drop
-indexes and constraints by name). Anything else in the template (views, functions,
-triggers, enums, stand-alone or serial sequences, generated columns, partitions) makes
-``supports_fast_clone`` false, and the caller falls back to django-tenants' clone.
+holds only tables, their identity sequences, stored generated columns (the pages' search
+index), indexes and constraints, so this module copies exactly those in one round trip,
+keeping every object name (later migrations drop indexes and constraints by name). Anything
+else in the template (views, functions, triggers, enums, stand-alone or serial sequences,
+partitions) makes ``supports_fast_clone`` false, and the caller falls back to
+django-tenants' clone.
 """
 
 from __future__ import annotations
@@ -46,8 +47,6 @@ SELECT
      AND d.classid = 'pg_type'::regclass)
 + (SELECT count(*) FROM rel c, LATERAL (SELECT 1 FROM pg_trigger g
      WHERE g.tgrelid = c.oid AND NOT g.tgisinternal LIMIT 1) x)
-+ (SELECT count(*) FROM rel c, LATERAL (SELECT 1 FROM pg_attribute a
-     WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attgenerated <> '' LIMIT 1) x)
 + (SELECT count(*) FROM rel c, LATERAL (SELECT 1 FROM pg_constraint k
      WHERE k.conrelid = c.oid AND k.contype NOT IN ('p', 'u', 'f', 'c', 'x') LIMIT 1) x)
 FROM ns
@@ -56,7 +55,8 @@ FROM ns
 
 # tables; constraints (table, name, definition): primary/unique/exclusion first (foreign
 # keys need their referenced index), then checks, FKs; stand-alone index definitions;
-# identity columns' sequence positions - printed with search_path = the template.
+# identity columns' sequence positions; the columns rows are copied into, for tables with
+# generated columns (computed again in the copy) - printed with search_path = the template.
 _DEFINITIONS = (
     _REL  # noqa: S608 - constant SQL, parameters go through %s
     + """
@@ -76,7 +76,13 @@ SELECT
             pg_get_serial_sequence(quote_ident(%s) || '.' || quote_ident(c.relname),
                                    a.attname)::regclass))), '[]')
      FROM rel c JOIN pg_attribute a ON a.attrelid = c.oid
-     WHERE c.relkind = 'r' AND a.attidentity <> '' AND a.attnum > 0)
+     WHERE c.relkind = 'r' AND a.attidentity <> '' AND a.attnum > 0),
+  (SELECT coalesce(json_object_agg(c.relname, x.cols), '{}')
+     FROM rel c, LATERAL (SELECT array_agg(a.attname ORDER BY a.attnum) AS cols
+       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attgenerated = '') x
+     WHERE c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute g
+       WHERE g.attrelid = c.oid AND g.attnum > 0 AND g.attgenerated <> ''))
 """
 )
 
@@ -88,28 +94,35 @@ def supports_fast_clone(base: str) -> bool:
     return row is not None and row[0] == 0
 
 
-Definitions = tuple[list[str], list[tuple[str, str, str]], list[str], list[tuple[str, str, int]]]
+Definitions = tuple[
+    list[str],
+    list[tuple[str, str, str]],
+    list[str],
+    list[tuple[str, str, int]],
+    dict[str, list[str]],
+]
 
 
 def _definitions(cursor, base: str) -> Definitions:
-    """Tables, constraints, stand-alone index definitions and identity positions, in one
-    query, printed with ``search_path = base`` so they come out unqualified."""
+    """Tables, constraints, stand-alone index definitions, identity positions and the
+    stored columns of tables with generated ones, in one query, printed with
+    ``search_path = base`` so they come out unqualified."""
     cursor.execute("SELECT current_setting('search_path')")
     search_path = cursor.fetchone()[0]
     cursor.execute(f"SET LOCAL search_path TO {quote_schema_name(base)}")
     cursor.execute(_DEFINITIONS, [base, base])
-    tables, constraints, rows, positions = cursor.fetchone()
-    if isinstance(constraints, str):  # json comes back decoded with psycopg 3; be safe
-        constraints = json.loads(constraints)
-    if isinstance(positions, str):
-        positions = json.loads(positions)
+    tables, constraints, rows, positions, stored = cursor.fetchone()
+    # json comes back decoded with psycopg 3; be safe
+    constraints, positions, stored = (
+        json.loads(v) if isinstance(v, str) else v for v in (constraints, positions, stored)
+    )
     # pg_get_indexdef always qualifies the table: drop the template's schema from it
     cursor.execute("SELECT quote_ident(%s)", [base])
     qualified = f" ON {cursor.fetchone()[0]}."
     indexes = [r.replace(qualified, " ON ", 1) for r in rows]
     cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])
     live = [(t, c, v) for t, c, v in positions if v is not None]  # never-used: nothing to set
-    return list(tables), [tuple(c) for c in constraints], indexes, live
+    return list(tables), [tuple(c) for c in constraints], indexes, live, dict(stored)
 
 
 def _quote(name: str) -> str:
@@ -122,14 +135,20 @@ def fast_clone_schema(base: str, new: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('search_path')")
         search_path = cursor.fetchone()[0]
-        tables, constraints, indexes, positions = _definitions(cursor, base)
-        like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS"
+        tables, constraints, indexes, positions, stored = _definitions(cursor, base)
+        like = (
+            "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE "
+            "INCLUDING COMMENTS"
+        )
         sql = [f"CREATE SCHEMA {qnew}", f"SET LOCAL search_path TO {qnew}"]
         for t in tables:
             sql.append(f"CREATE TABLE {_quote(t)} (LIKE {qbase}.{_quote(t)} {like})")
+            # a generated column takes no value: name the others (it is computed again)
+            cols = f"({', '.join(map(_quote, stored[t]))})" if t in stored else ""
+            select = ", ".join(map(_quote, stored[t])) if t in stored else "*"
             sql.append(
-                f"INSERT INTO {_quote(t)} OVERRIDING SYSTEM VALUE "  # noqa: S608 - quoted names
-                f"SELECT * FROM {qbase}.{_quote(t)}"
+                f"INSERT INTO {_quote(t)} {cols} OVERRIDING SYSTEM VALUE "  # noqa: S608 - quoted
+                f"SELECT {select} FROM {qbase}.{_quote(t)}"
             )
         for table, name, definition in constraints:
             sql.append(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")

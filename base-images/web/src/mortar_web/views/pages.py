@@ -1,4 +1,5 @@
-"""Published pages: `/`, `/<path>/`, `/<lang>/...`, redirects and the preview of drafts."""
+"""Published pages: `/`, `/<path>/`, `/<lang>/...`, redirects and the preview of drafts
+(and the contact form and search page at their paths)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from mortar_web import api_client, cache, pagecache, routing
 from mortar_web.api_client import ApiNotFound
 from mortar_web.context import SITE, RequestContext
 from mortar_web.http import private, public
-from mortar_web.views import contact
+from mortar_web.views import contact, search
 from mortar_web.views.errors import not_found
 from mortar_web.views.render import render_page
 
@@ -41,6 +42,8 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return preview(ctx, segments[1])
     if target.path == settings.MORTAR_WEB_CONTACT_PATH:
         return contact.contact(ctx)
+    if target.path == settings.MORTAR_WEB_SEARCH_PATH:
+        return search.search(ctx)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     return page(ctx, target)

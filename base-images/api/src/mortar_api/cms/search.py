@@ -1,0 +1,135 @@
+"""Full-text search over the pages' index (cms.search_index): ranked matches and snippets.
+
+Queries go through ``websearch_to_tsquery`` (quotes, ``or``, ``-word``; any input is valid,
+so a visitor can never cause a syntax error). Snippets are ``ts_headline`` over the page's
+text (HTML with its tags dropped; plain texts escaped, so that no "<word>" reads as a tag)
+with the matched words between two private-use characters; each piece is then read and
+escaped again here and the markers turned into ``<mark>``: the only HTML in a snippet is
+ours.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Greatest
+
+from .search_index import NOT_TEXT_KEYS, search_config, vector_field
+
+MAX_QUERY_LENGTH = 200
+START, STOP = "\ue000", "\ue001"  # stripped from the text first: only ts_headline sets them
+HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, ShortWord=2, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def web_query(text: str, language: str) -> SearchQuery:
+    return SearchQuery(text, config=search_config(language), search_type="websearch")
+
+
+def ranked(queryset: QuerySet, text: str, language: str) -> QuerySet:
+    """``queryset``'s pages matching ``text`` in ``language``, best first (then by path),
+    annotated with ``search_rank``."""
+    field, query = vector_field(language), web_query(text, language)
+    return (
+        queryset.filter(**{field: query})
+        .annotate(search_rank=SearchRank(F(field), query))
+        .order_by("-search_rank", "path")
+    )
+
+
+def ranked_any(queryset: QuerySet, text: str, languages: list[str]) -> QuerySet:
+    """Pages matching ``text`` in any of ``languages`` (each with its own stemming), or whose
+    path or title contains it (a word being typed), annotated with their best
+    ``search_rank``. The admin's page search."""
+    match = Q(path__icontains=text.strip())
+    ranks = []
+    for lang in languages:
+        field, query = vector_field(lang), web_query(text, lang)
+        suffix = lang.replace("-", "_")
+        match |= Q(**{field: query}) | Q(**{f"title_{suffix}__icontains": text.strip()})
+        ranks.append(SearchRank(F(field), query))
+    rank = Greatest(*ranks) if len(ranks) > 1 else ranks[0]
+    return queryset.filter(match).annotate(search_rank=rank)
+
+
+def html_text(value: str | None) -> str:
+    """Sanitised HTML without its tags (word separators); entities stay escaped."""
+    return _TAG.sub(" ", value or "")
+
+
+def block_texts(value: Any, key: str = "") -> list[str]:
+    """The texts the index holds for a blocks value (``search_index.BLOCK_TEXTS``), as
+    HTML text (escaped)."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() if k not in NOT_TEXT_KEYS for t in block_texts(v, k)]
+    if isinstance(value, list):
+        return [t for item in value for t in block_texts(item, key)]
+    if isinstance(value, str) and key:
+        return [html_text(value) if key == "html" else html.escape(value, quote=False)]
+    return []
+
+
+def page_text(page: Any, language: str) -> str:
+    """What a snippet is cut from, as HTML text: SEO description, body and blocks."""
+    suffix = language.replace("-", "_")
+    parts = [
+        html.escape(getattr(page, f"seo_description_{suffix}", "") or "", quote=False),
+        html_text(getattr(page, f"body_{suffix}", "")),
+        *block_texts(getattr(page, f"blocks_{suffix}", None) or []),
+    ]
+    text = _SPACE.sub(" ", " ".join(parts)).strip()
+    return text.replace(START, "").replace(STOP, "")
+
+
+def marked(headline: str) -> str:
+    """ts_headline's output as safe HTML: everything escaped, the matches in ``<mark>``."""
+    out, inside = [], False
+    for part in re.split(f"([{START}{STOP}])", headline):
+        if part == START:
+            inside = True
+        elif part == STOP:
+            inside = False
+        elif part:
+            escaped = html.escape(html.unescape(part), quote=True)
+            out.append(f"<mark>{escaped}</mark>" if inside else escaped)
+    return "".join(out)
+
+
+def snippets(texts: list[str], text: str, language: str) -> list[str]:
+    """One highlighted snippet (safe HTML) per text, in one query."""
+    if not texts:
+        return []
+    config = search_config(language)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts_headline(%s::regconfig, t.doc, websearch_to_tsquery(%s::regconfig, %s), %s)"
+            " FROM unnest(%s::text[]) WITH ORDINALITY AS t(doc, n) ORDER BY t.n",
+            [config, config, text, HEADLINE_OPTIONS, texts],
+        )
+        return [marked(row[0] or "") for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Results:
+    count: int
+    pages: list[Any]
+    snippets: list[str]
+
+
+def search(queryset: QuerySet, text: str, language: str, offset: int, limit: int) -> Results:
+    """One page of ranked results with their snippets (three queries: count, page, snippets)."""
+    matches = ranked(queryset, text, language)
+    count = matches.count()
+    pages = list(matches[offset : offset + limit]) if offset < count else []
+    cuts = snippets([page_text(p, language) for p in pages], text, language)
+    return Results(count=count, pages=pages, snippets=cuts)
