@@ -61,6 +61,7 @@ def _site(root: Path, upstreams, env: str = "") -> Path:
     assets = root / "home" / "sites" / "ita_files" / "web-assets"
     _write(assets / "site" / "site.0123456789ab.css", "h1{}")
     _write(assets / "site" / "plain.css", "p{}")
+    _write(assets / "site" / "app.0123456789ab.js", "1;")
     for folder in [root / "sites", *site.rglob("*"), *(root / "home").rglob("*")]:
         if folder.is_dir():
             folder.chmod(0o755)
@@ -72,15 +73,24 @@ def test_files_are_served_from_disk_with_their_headers(
     open_root: Path, stack: int, upstreams
 ) -> None:
     _site(open_root, upstreams)
-    for path, body, cache in (
-        ("/static/admin/css/base.css", b"body{}", "public, max-age=300"),
-        ("/assets/site/site.0123456789ab.css", b"h1{}", "public, max-age=31536000, immutable"),
-        ("/assets/site/plain.css", b"p{}", "public, max-age=300"),
-        ("/media/ita_files/images/a-0123456789ab.png", b"PNG", "public, max-age=86400"),
+    year = "public, max-age=31536000, immutable"
+    for path, body, cache, kind in (
+        ("/static/admin/css/base.css", b"body{}", "public, max-age=300", "text/css"),
+        ("/assets/site/site.0123456789ab.css", b"h1{}", year, "text/css"),
+        ("/assets/site/app.0123456789ab.js", b"1;", year, "text/javascript"),
+        ("/assets/site/plain.css", b"p{}", "public, max-age=300", "text/css"),
+        (
+            "/media/ita_files/images/a-0123456789ab.png",
+            b"PNG",
+            "public, max-age=86400",
+            "image/png",
+        ),
     ):
         status, headers, got = raw_get(stack, "files.localhost", path)
         assert (status, got) == (200, body), path
         assert headers["cache-control"] == cache, path
+        # with nosniff, a browser refuses a stylesheet or script of any other type
+        assert headers["content-type"].split(";")[0] == kind, path
         assert headers["x-content-type-options"] == "nosniff", path
     assert upstreams["ita_files-api"].hits == [] and upstreams["ita_files-web"].hits == []
     # a file that is not on disk (yet) is asked of the site that owns the prefix

@@ -169,3 +169,10 @@ def test_search_snippet_keeps_only_marks() -> None:
         "&lt;script&gt;x&lt;/script&gt; <mark>w</mark>"
     )
     assert snippet_html("<mark>open") == "&lt;mark&gt;open"
+
+
+def test_count_text_says_one_page_not_one_pages() -> None:
+    assert ui.count_text("search_count", "en", 1) == "1 page found"
+    assert ui.count_text("search_count", "en", 12) == "12 pages found"
+    assert ui.count_text("search_count", "ar", 1) == "عدد الصفحات: 1"  # no _one: the plain form
+    assert ui.count_text("search_count", "fr", 1) == "1 page found"  # English fallback

@@ -45,6 +45,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_label": "Search this site",
         "search_results": "Results for “%s”",
         "search_count": "%s pages found",
+        "search_count_one": "%s page found",  # languages without it use search_count
         "search_none": "No page matches your search.",
         "search_try_home": "Try other words, or start again from the home page.",
         "search_prompt": "Type one or more words to find pages of this site.",
@@ -99,6 +100,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "next": "التالي",
     },
 }
+
+
+def count_text(key: str, language: str, count: int) -> str:
+    """``key`` with ``count`` filled in; for 1, ``<key>_one`` where the language has it."""
+    one = f"{key}_one"
+    own = STRINGS.get(language, STRINGS.get(language.split("-")[0], {}))
+    chosen = one if count == 1 and (one in own or key not in own) else key
+    return text(chosen, language) % count
 
 
 def text(key: str, language: str) -> str:

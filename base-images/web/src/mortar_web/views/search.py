@@ -98,7 +98,7 @@ def _results(found: dict[str, Any], language: str, query: str) -> dict[str, Any]
     count = int(found.get("count") or 0)
     return {
         "count": count,
-        "count_text": ui.text("search_count", language) % count,
+        "count_text": ui.count_text("search_count", language, count),
         "page_of": ui.text("search_page_of", language) % (number, pages),
         "page": number,
         "pages": pages,
