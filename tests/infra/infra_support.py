@@ -203,6 +203,7 @@ def standin_site(
     app, and a site venv that is the kit's python (a stand-in: no venv build, no processes).
     Its media under `root/media`; `env` adds .env lines."""
     site_dir = write_site(root, slug, domains)
+    drop_site_objects(slug)  # what an interrupted earlier run left (its tenants would clash)
     ok(mortar("site", "provision", str(site_dir)))
     update_env(
         site_dir / ".env",
