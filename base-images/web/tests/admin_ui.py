@@ -64,6 +64,12 @@ def type_formatted(page, field: str, words: dict[str, str]) -> None:
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     page.keyboard.type(words["link"])
+    # ProseMirror takes typed text in asynchronously too: arrows pressed before it has the
+    # last words would select from a stale position (a flake seen once in a full tier)
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).editor.state.doc.textContent.endsWith(text)",
+        arg=[f".prose-editor:has(#id_{field}) > .ProseMirror", words["link"]],
+    )
     # select the words just typed, then link them to a page picked by search
     for _ in words["link"]:
         page.keyboard.press("Shift+ArrowLeft" if field.endswith("_en") else "Shift+ArrowRight")
