@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import free_port, set_database
+from benchlib import free_port, set_database, stop
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_api_site"
@@ -220,12 +220,7 @@ def bench_environ(db_url: str, prefix: str) -> str:
 
 def teardown(proc: subprocess.Popen | None, db_url: str, prefix: str, media: str) -> None:
     """Stop gunicorn, drop the database, delete the Redis keys and the media folder."""
-    if proc is not None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop(proc, timeout=20)
     from django.db import connections
 
     connections.close_all()

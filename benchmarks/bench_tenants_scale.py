@@ -40,7 +40,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import free_port, set_database
+from benchlib import free_port, set_database, stop
 
 KIT = Path(__file__).resolve().parents[1]
 DB_URL = os.environ.get(
@@ -181,17 +181,6 @@ def wait_http(
     why = "exited" if proc.poll() is not None else f"did not answer 200 in {timeout:.0f}s"
     tail = log.read_text(errors="replace")[-3000:]
     raise SystemExit(f"gunicorn for {hostname}{path} {why} (last status {status}):\n{tail}")
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ folder is on sys.path): a throwaway database and a free loopback port."""
 from __future__ import annotations
 
 import socket
+import subprocess
 from urllib.parse import urlparse
 
 import psycopg
@@ -27,3 +28,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """Terminate a server the benchmark started (kill it if it does not stop in time)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
