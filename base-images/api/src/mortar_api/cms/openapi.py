@@ -132,8 +132,13 @@ class MortarAutoSchema(AutoSchema):
             properties = schema.setdefault("properties", {})
             for name, field in serializer.fields.items():
                 if field.read_only and name not in properties:
-                    # any value: a client may send back what it read (a GET's whole object)
-                    properties[name] = {"description": "Read-only: accepted and ignored."}
+                    # Any value: a client may send back what it read (a GET's whole object).
+                    # `readOnly` tells clients the server sets it; schemathesis then never
+                    # takes a request's `id` as the id of what was created (a stateful link).
+                    properties[name] = {
+                        "description": "Read-only: accepted and ignored.",
+                        "readOnly": True,
+                    }
         return schema
 
 
