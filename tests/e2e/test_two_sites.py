@@ -193,6 +193,15 @@ def test_added_tenant_serves_its_own_content(stack, sites, tag):
     assert run.marker not in r.text
     # the first tenant is unchanged
     assert f"Home of {run.marker}" in get(stack, run.domain, "/").text
+    # the edge knows whose media each domain may read (nginx's host -> schema map)
+    assert _domain_schemas(stack, run)[domain] == schema_for(domain)
+    vhost = (stack.home / "nginx" / "sites" / f"{run.slug}.conf").read_text()
+    entry = rf"~\^\({re.escape(re.escape(domain))}\)/media/{schema_for(domain)}/ 1;"
+    assert re.search(entry, vhost)
+
+
+def _domain_schemas(stack, run) -> dict[str, str]:
+    return json.loads((stack.home / "sites" / run.slug / "site.json").read_text())["domain_schemas"]
 
 
 def test_status_lists_both_sites_up(stack, sites):
@@ -221,6 +230,9 @@ def test_up_again_is_safe_and_keeps_processes(stack, sites):
         assert now == pids
     assert {r["slug"]: r["state"] for r in after}[run.slug] == "up"
     assert get(stack, run.domain, "/").status_code == 200
+    # `up` refreshed the host -> schema map from the site's database: every tenant's domain
+    schemas = _domain_schemas(stack, run)
+    assert schemas[run.domain] == run.slug and len(schemas) >= 2
 
 
 def test_generated_sites_own_suites_pass(stack, sites, tag):

@@ -11,12 +11,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from http.client import HTTPConnection
+from http.client import HTTPConnection, RemoteDisconnected
 from pathlib import Path
 
 import pytest
 from infra_support import write_site
-from mortar_infra import nginx
+from mortar_infra import manifest, nginx
 from mortar_infra.manifest import load_site
 
 SECRET = "SECRET_KEY=edge-topsecret"
@@ -156,3 +156,39 @@ def test_bucket_media_and_unreachable_folders_stay_with_the_site(
     assert "location ^~ /static/" not in vhost and "location ^~ /assets/" in vhost
     assert raw_get(stack, "files.localhost", "/static/admin/css/base.css")[0] == 200
     assert upstreams["ita_files-api"].hits[-1] == "/static/admin/css/base.css"
+
+
+def test_each_domain_reads_only_its_own_tenants_media(
+    open_root: Path, stack: int, upstreams
+) -> None:
+    site_dir = _site(open_root, upstreams)
+    _write(site_dir / "media" / "ita_other" / "images" / "b-0123456789ab.png", "OTHER")
+    _write(site_dir / "media" / "ita_ghost" / "images" / "c-0123456789ab.png", "GHOST")
+    for folder in (site_dir / "media").rglob("*"):
+        if folder.is_dir():
+            folder.chmod(0o755)
+    site = manifest.add_domains("ita_files", ["other.localhost"], "ita_other")
+    nginx.register(site)
+    own = "/media/ita_files/images/a-0123456789ab.png"
+    other = "/media/ita_other/images/b-0123456789ab.png"
+    assert raw_get(stack, "files.localhost", own)[::2] == (200, b"PNG")
+    assert raw_get(stack, "FILES.localhost", own)[::2] == (200, b"PNG")  # hosts are caseless
+    assert raw_get(stack, "other.localhost", other)[::2] == (200, b"OTHER")
+    crossings = [
+        ("other.localhost", own),
+        ("files.localhost", other),
+        ("files.localhost", "/media/ita_files/../ita_other/images/b-0123456789ab.png"),
+        ("files.localhost", "/media/ita_files/%2e%2e/ita_other/images/b-0123456789ab.png"),
+        ("files.localhost", "/media//ita_other/images/b-0123456789ab.png"),
+        ("files.localhost", "/media/ita_ghost/images/c-0123456789ab.png"),  # no tenant's
+        ("files.localhost.", other),
+        ("other.localhost:8080", own),
+    ]
+    for host, path in crossings:
+        status, _, body = raw_get(stack, host, path)
+        assert status == 404 and body not in (b"PNG", b"OTHER", b"GHOST"), (host, path)
+    assert upstreams["ita_files-api"].hits == []  # refused at the edge, not asked of the site
+    # a domain dropped from the site (tenant removed) loses its media at once
+    nginx.register(manifest.remove_domains("ita_files", ["other.localhost"]))
+    with pytest.raises(RemoteDisconnected):  # nginx's catch-all closes unknown hosts (444)
+        raw_get(stack, "other.localhost", other)

@@ -7,12 +7,14 @@ The small public API other modules (and `mortar site up`) use:
   `$MORTAR_HOME/sites/<slug>/site.json`, else free ones allocated now and remembered).
 - `registered_site(slug) -> Site`: the remembered state of a site by slug (no site dir needed).
 - `all_sites() -> list[Site]`: every site Mortar remembers.
-- `add_domains(slug, domains) -> Site`: remember extra (tenant) domains; then
-  `mortar_infra.nginx.register(site)` to serve them.
+- `add_domains(slug, domains, schema) -> Site`: remember extra (tenant) domains and the
+  tenant schema they serve; then `mortar_infra.nginx.register(site)` to serve them.
+- `set_domain_schemas(slug, {domain: schema}) -> Site`: the schemas, as the site's
+  database has them (`mortar site up` refreshes them).
 - `forget_site(slug)`: drop the remembered state (ports, logs, pids).
-- `Site`: `.slug .name .domains .extra_domains .all_domains .mortar_version .api_port
-  .web_port .site_dir .state_dir .client_max_body_size .stale_if_error .limits .dns_name
-  .db_name .db_role .redis_user .redis_prefix .env_path`.
+- `Site`: `.slug .name .domains .extra_domains .all_domains .domain_schemas .schema_of()
+  .mortar_version .api_port .web_port .site_dir .state_dir .client_max_body_size
+  .stale_if_error .limits .dns_name .db_name .db_role .redis_user .redis_prefix .env_path`.
 
 Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming the file.
 """
@@ -59,6 +61,9 @@ class Site:
     client_max_body_size: str | None = None
     # Domains added after spawn (e.g. by `mortar tenant add`), served besides `domains`.
     extra_domains: list[str] = field(default_factory=list)
+    # The tenant schema each routed domain serves, where it is not the first tenant's (the
+    # slug's): nginx answers `/media/<schema>/` from disk only on that schema's own domains.
+    domain_schemas: dict[str, str] = field(default_factory=dict)
     # The edge serves a cached page past its max-age while the site is down (logged).
     stale_if_error: bool = True
     # Per-address request limits at the edge overriding `LIMITS` ("off" to lift one).
@@ -67,6 +72,10 @@ class Site:
     @property
     def all_domains(self) -> list[str]:
         return self.domains + [d for d in self.extra_domains if d not in self.domains]
+
+    def schema_of(self, domain: str) -> str:
+        """The tenant schema `domain` serves: remembered, else the first tenant's (the slug)."""
+        return self.domain_schemas.get(domain, self.slug)
 
     @property
     def state_dir(self) -> Path:
@@ -245,6 +254,7 @@ def load_site(site_dir: str | Path) -> Site:
         stale_if_error=m["stale_if_error"],
         limits=m["limits"],
         extra_domains=list(known.get("extra_domains", [])),
+        domain_schemas=dict(known.get("domain_schemas", {})),
     )
     save_site(site)
     return site
@@ -274,12 +284,24 @@ def all_sites() -> list[Site]:
     return sites
 
 
-def add_domains(slug: str, domains: list[str]) -> Site:
-    """Remember extra domains for a known site (validated); call `nginx.register` after."""
+def add_domains(slug: str, domains: list[str], schema: str | None = None) -> Site:
+    """Remember extra domains for a known site (validated), served by tenant `schema` when
+    given; call `nginx.register` after."""
     site = registered_site(slug)
     for d in _validate_domains(domains, f"site {slug}"):
         if d not in site.all_domains:
             site.extra_domains.append(d)
+        if schema:
+            site.domain_schemas[d] = schema
+    save_site(site)
+    return site
+
+
+def set_domain_schemas(slug: str, schemas: dict[str, str]) -> Site:
+    """Remember which tenant schema each of the site's routed domains serves (read from the
+    site's database); call `nginx.route` after."""
+    site = registered_site(slug)
+    site.domain_schemas = {d: s for d, s in schemas.items() if d in site.all_domains}
     save_site(site)
     return site
 
@@ -289,6 +311,9 @@ def remove_domains(slug: str, domains: list[str]) -> Site:
     domains stay. Call `nginx.route` after."""
     site = registered_site(slug)
     site.extra_domains = [d for d in site.extra_domains if d not in set(domains)]
+    site.domain_schemas = {
+        d: s for d, s in site.domain_schemas.items() if d in site.domains or d not in domains
+    }
     save_site(site)
     return site
 

@@ -198,9 +198,16 @@ def render_vhost(
         )
         if root
     ]
+    media_hosts: dict[str, list[str]] = {}
+    if files.media:
+        for domain in site.all_domains:
+            schema = site.schema_of(domain)
+            if _SCHEMA_RE.fullmatch(schema):  # else its media stays unreachable (404)
+                media_hosts.setdefault(schema, []).append(re.escape(domain))
     return _env.get_template("vhost.conf.j2").render(
         site=site,
         disk=disk,
+        media_hosts=media_hosts,
         limits=limits(site),
         contact_path=contact_path(env),
         listen=_listen(mode, port),
@@ -214,6 +221,7 @@ def render_vhost(
 # Per limit: what is counted (login and contact: POSTs only) and the burst allowed at once.
 _LIMIT_KEYS = {"login": "$mortar_post_addr", "contact": "$mortar_post_addr"}
 _BURSTS = {"login": 10, "contact": 10}
+_SCHEMA_RE = re.compile(r"[A-Za-z0-9_]{1,63}")
 _CONTACT_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*$")
 
 

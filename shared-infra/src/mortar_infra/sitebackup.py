@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mortar_infra import __version__, dumps, nginx, procs, provision, siteenv, siteops
+from mortar_infra import __version__, dumps, nginx, procs, provision, siteenv, siteops, tenants
 from mortar_infra.archive import ArchiveError, ArchiveWriter, extract, verify
 from mortar_infra.config import MortarError, UsageError, mortar_home
 from mortar_infra.manifest import (
@@ -169,10 +169,10 @@ def restore_site(archive: Path, site_dir: Path, force: bool = False) -> list[str
 def _route_restored_domains(site: Site) -> None:
     """Serve exactly the restored tenants' domains: the ones Mortar remembered for tenants
     added after the backup are dropped, those of tenants only the backup had are added."""
-    with dumps.admin_conn(site.db_name) as conn:
-        rows = conn.execute("SELECT domain FROM public.tenancy_domain ORDER BY id").fetchall()
+    schemas = tenants.tenant_domains(site)
     site = registered_site(site.slug)
-    site.extra_domains = [d for (d,) in rows if d not in site.domains]
+    site.extra_domains = [d for d in schemas if d not in site.domains]
+    site.domain_schemas = schemas
     save_site(site)
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)

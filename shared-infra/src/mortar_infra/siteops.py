@@ -90,6 +90,7 @@ def up(site_dir: Path, admin_password: str | None = None) -> UpResult:
     try:
         probes.wait_healthy(site, HEALTH_TIMEOUT)
         clock.lap("start + health")
+        site = tenants.remember_domain_schemas(site)
         nginx.route(site)
     except MortarError:
         if not already:

@@ -133,7 +133,7 @@ def restore_tenant(
                 shutil.rmtree(folder, ignore_errors=True)
             shutil.rmtree(staged, ignore_errors=True)
             raise
-    route_domains(site, added=domains)
+    route_domains(site, added=domains, schema=schema)
     return schema, domains
 
 

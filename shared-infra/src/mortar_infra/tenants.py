@@ -9,9 +9,16 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from mortar_infra import nginx
+from mortar_infra import dumps, nginx
 from mortar_infra.config import UsageError
-from mortar_infra.manifest import Site, add_domains, all_sites, load_site, remove_domains
+from mortar_infra.manifest import (
+    Site,
+    add_domains,
+    all_sites,
+    load_site,
+    remove_domains,
+    set_domain_schemas,
+)
 from mortar_infra.processenv import command_failed, manage, manage_process, require_venv, run_manage
 
 log = logging.getLogger(__name__)
@@ -50,7 +57,7 @@ def add_tenant(
     for line in out.splitlines():
         if not line.startswith("admin "):  # printed once, by the caller
             log.info(f"    {line}")
-    route_domains(site, added=[domain])
+    route_domains(site, added=[domain], schema=schema_for(domain))
     return [ln for ln in out.splitlines() if ln.startswith("admin ")]
 
 
@@ -61,15 +68,34 @@ def check_domain_free(site: Site, domain: str) -> None:
             raise UsageError(f"domain {domain} already belongs to site {other.slug}")
 
 
-def route_domains(site: Site, added: Sequence[str] = (), removed: Sequence[str] = ()) -> Site:
-    """Remember a tenant's added/removed domains and route the site's vhost anew."""
+def route_domains(
+    site: Site, added: Sequence[str] = (), removed: Sequence[str] = (), schema: str | None = None
+) -> Site:
+    """Remember a tenant's added (served by `schema`) or removed domains and route the
+    site's vhost anew."""
     if added:
-        site = add_domains(site.slug, list(added))
+        site = add_domains(site.slug, list(added), schema)
     if removed:
         site = remove_domains(site.slug, list(removed))
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)
     return site
+
+
+def tenant_domains(site: Site) -> dict[str, str]:
+    """Every domain in the site's database and the tenant schema it serves."""
+    with dumps.admin_conn(site.db_name) as conn:
+        rows = conn.execute(
+            "SELECT d.domain, t.schema_name FROM public.tenancy_domain d"
+            " JOIN public.tenancy_tenant t ON t.id = d.tenant_id ORDER BY d.id"
+        ).fetchall()
+    return dict(rows)
+
+
+def remember_domain_schemas(site: Site) -> Site:
+    """Refresh which schema each routed domain serves from the site's database (states
+    written before Mortar remembered them, domains moved between tenants in the admin)."""
+    return set_domain_schemas(site.slug, tenant_domains(site))
 
 
 def _site(site_dir: Path) -> Site:
