@@ -72,3 +72,13 @@ def test_admin_editor_api_and_personal_requests_never_come_from_the_cache(stack,
         timeout=15,
     )
     assert _cache(r) == "BYPASS" and "no-store" in r.headers["Cache-Control"]
+
+
+def test_public_api_answers_come_from_the_edge_per_site(stack, sites):
+    alpha, beta = sites["alpha"], sites["beta"]
+    for _ in range(2):  # the second round comes from the cache
+        answers = {run.slug: stack.get(run.domain, "/api/v1/site/") for run in (alpha, beta)}
+    assert {slug: _cache(r) for slug, r in answers.items()} == dict.fromkeys(answers, "HIT")
+    assert answers[alpha.slug].json()["settings"]["site_name"] == alpha.marker
+    assert answers[beta.slug].json()["settings"]["site_name"] == beta.marker
+    assert _cache(stack.get(alpha.domain, "/api/v1/pages/nowhere/")) in ("", "MISS")

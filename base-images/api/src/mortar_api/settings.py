@@ -42,6 +42,8 @@ MORTAR_SITE_SLUG = env("MORTAR_SITE_SLUG", default="mortar")
 MORTAR_REDIS_PREFIX = redis_prefix(os.environ)
 # The first tenant's site name when it is created (a site's settings set it from its answers).
 MORTAR_SITE_NAME = env("MORTAR_SITE_NAME", default="")
+# max-age of the public API's GET answers: what the shared nginx's micro-cache may keep.
+MORTAR_API_HTTP_MAX_AGE = env.int("MORTAR_API_HTTP_MAX_AGE", default=5)
 MORTAR_DOMAINS = parse_domains(env("MORTAR_DOMAINS", default=""))
 
 # Hosts are checked against the tenants' domains by the tenant middleware; ALLOWED_HOSTS

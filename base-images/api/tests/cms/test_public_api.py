@@ -226,3 +226,25 @@ def test_public_api_survives_a_cache_outage(tenant_a, in_tenant, client_for, set
         resp = client_for(tenant_a).get("/api/v1/pages/about/")
         assert resp.status_code == 200 and resp.json()["title"] == "About"
         assert resp["X-Mortar-Cache"] == "miss"
+
+
+def test_found_answers_may_be_kept_by_the_edge_for_max_age(
+    tenant_a, in_tenant, client_for, settings
+) -> None:
+    """200s are `public` for MORTAR_API_HTTP_MAX_AGE (nginx's micro-cache keeps them);
+    404s are not (a page published a moment later shows at once); editor answers never."""
+    settings.MORTAR_API_HTTP_MAX_AGE = 7
+    with in_tenant(tenant_a):
+        published("About")
+    client = client_for(tenant_a)
+    for attempt in ("miss", "hit"):
+        resp = client.get("/api/v1/pages/about/")
+        assert resp["X-Mortar-Cache"] == attempt
+        assert resp["Cache-Control"] == "public, max-age=7"
+        assert not resp.cookies  # a cacheable answer never sets a cookie
+    assert client.get("/api/v1/site/")["Cache-Control"] == "public, max-age=7"
+    for _ in range(2):
+        missing = client.get("/api/v1/pages/nowhere/")
+        assert missing.status_code == 404 and "public" not in missing.get("Cache-Control", "")
+    editor = client.get("/api/v1/editor/pages/")
+    assert editor.status_code in (401, 403) and "public" not in editor.get("Cache-Control", "")

@@ -87,14 +87,23 @@ class CachedPublicView(PublicAPIView):
         if hit is not None:
             resp = _raw_json(*hit, lang)
             resp["X-Mortar-Cache"] = "hit"
-            return resp
+            return _edge_cacheable(resp)
         with translation.override(lang):
             status_code, data = self.build(request, **kwargs)
         resp = _json(status_code, data, lang)
         if status_code in (200, 404):
             store_response(key, gen, status_code, resp.content)
         resp["X-Mortar-Cache"] = "miss"
-        return resp
+        return _edge_cacheable(resp)
+
+
+def _edge_cacheable(resp: HttpResponse) -> HttpResponse:
+    """A 200 may be kept by the shared nginx's micro-cache (and browsers) for
+    ``MORTAR_API_HTTP_MAX_AGE`` seconds; a 404 is not, so a page published a moment after
+    someone asked for it is never hidden by the edge."""
+    if resp.status_code == 200:
+        resp["Cache-Control"] = f"public, max-age={settings.MORTAR_API_HTTP_MAX_AGE}"
+    return resp
 
 
 def page_parameter(per_page: str) -> OpenApiParameter:
