@@ -107,6 +107,19 @@ def test_robots_points_to_the_sitemap(t1: Site) -> None:
     assert "Disallow: /__preview/" in response.text
 
 
+def test_the_site_has_an_icon(t1: Site) -> None:
+    """`/favicon.ico` (asked by browsers on pages without an icon link: the admin's) leads to
+    the icon every page links; it was a 301 to `/favicon.ico/`, then a 404."""
+    response = t1.get("/favicon.ico")
+    assert response.status_code == 302 and "public" in response.headers["Cache-Control"]
+    icon = response.headers["Location"]
+    assert icon.startswith("/assets/mortar_web/img/favicon") and icon.endswith(".svg")
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in t1.get("/").text
+    served = t1.get(icon)
+    assert served.status_code == 200 and served.content.startswith(b"<svg")
+    assert served.headers["Content-Type"].startswith("image/svg+xml")
+
+
 def test_a_page_published_in_the_api_shows_up_on_the_next_request(stack, t1: Site) -> None:
     slug = f"news-{uuid.uuid4().hex[:8]}"
     assert t1.get(f"/{slug}/").status_code == 404  # now cached as "not found" in web's Redis

@@ -1,10 +1,12 @@
-"""`/sitemap.xml` (published pages x languages, hreflang alternates) and `/robots.txt`."""
+"""`/sitemap.xml` (published pages x languages, hreflang alternates), `/robots.txt` and
+`/favicon.ico`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.template.loader import render_to_string
 
 from mortar_web import cache, routing
@@ -60,3 +62,12 @@ def robots(request: HttpRequest) -> HttpResponse:
         "mortar_web/robots.txt", {"sitemap_url": request.build_absolute_uri("/sitemap.xml")}
     )
     return public(HttpResponse(body, content_type="text/plain; charset=utf-8"))
+
+
+FAVICON = "mortar_web/img/favicon.svg"
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask `/favicon.ico` of pages without an icon link (the admin's): send them to
+    the site's icon (a static file a site overrides by shipping its own under that name)."""
+    return public(HttpResponseRedirect(static(FAVICON)))
