@@ -216,6 +216,14 @@ def test_submit_then_awaiting_review_then_publisher_publishes(
     with in_tenant(tenant_a):
         draft.refresh_from_db()
         assert draft.is_published and draft.approved_by == publisher
+    from django.contrib import admin
+    from mortar_api.cms.models import Page
+
+    with in_tenant(tenant_a):
+        page_admin = admin.site._registry[Page]
+        assert page_admin.review(draft) == f"Published; approved by {publisher}."
+        seeded = published("Seeded")  # the welcome page: published with no approver
+        assert page_admin.review(seeded) == "Published."
         assert draft.review_requested_at is None and draft.review_requested_by is None
     assert b"Nothing is awaiting review." in pub.get("/admin/").content
 

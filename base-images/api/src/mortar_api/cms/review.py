@@ -108,8 +108,9 @@ class PageReviewAdminMixin:
     @admin.display(description="Review")
     def review(self, obj: Page) -> str:
         if obj.is_published:
-            who = obj.approved_by or "—"
-            return format_html("Published; approved by {}.", who)
+            if obj.approved_by is None:  # seeded, imported, or published before review existed
+                return "Published."
+            return format_html("Published; approved by {}.", obj.approved_by)
         state = (
             format_html(
                 "Awaiting review since {} (submitted by {}). ",
