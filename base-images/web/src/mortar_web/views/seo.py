@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.templatetags.static import static
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 from mortar_web import cache, routing
 from mortar_web.context import RequestContext
