@@ -298,8 +298,12 @@ def _rollback(site_dir: Path, undo: _Undo, stopped: bool, was_running: bool) -> 
         provision.drop_caches(load_site(site_dir))  # nothing the new version cached stays
         if was_running:
             log.info("==> starting the previous version again")
-            siteops.up(site_dir)
-            rolled.append("site restarted")
+            try:
+                siteops.up(site_dir)
+                rolled.append("site restarted")
+            except MortarError as exc:  # the upgrade's own error is the one to report
+                log.error(f"starting the previous version failed: {exc}")
+                rolled.append(f"site NOT restarted ({exc}): `mortar site up {site_dir}`")
     return rolled
 
 
