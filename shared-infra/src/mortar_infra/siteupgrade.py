@@ -30,6 +30,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class UpgradeResult:
     plan: UpgradePlan
     template_files: list[str] = field(default_factory=list)  # changed by cruft
     migrated: str = ""  # migrate_tenants' summary line
+    seconds: float = 0.0  # the whole upgrade
+    downtime: float = 0.0  # from stopping the old version to the new one answering
 
 
 class UpgradeFailed(MortarError):
@@ -222,6 +225,7 @@ class _Undo:
 
 def upgrade(site_dir: Path, to: str, with_template: bool = True) -> UpgradeResult:
     """Upgrade the site at `site_dir` to mortar `to` (see the module doc)."""
+    started = time.monotonic()
     p = plan(site_dir, to, with_template)
     site_dir = Path(p.site.site_dir)
     total = 7
@@ -257,7 +261,7 @@ def upgrade(site_dir: Path, to: str, with_template: bool = True) -> UpgradeResul
         site = load_site(site_dir)
 
         begin(5, "stop", f"stopping {site.slug}, copying its database, new site venv")
-        stopped = True
+        stopped, down_at = True, time.monotonic()
         siteops.down(site_dir)
         backup = f"{site.db_name}__preupgrade_{secrets.token_hex(3)}"
         dumps.create_database(backup, site.db_role, template=site.db_name)
@@ -274,6 +278,7 @@ def upgrade(site_dir: Path, to: str, with_template: bool = True) -> UpgradeResul
 
         begin(7, "start", f"starting {site.slug} on mortar {p.new}")
         siteops.up(site_dir)  # health of api and web, then the same through nginx
+        result.downtime = time.monotonic() - down_at
     except (Exception, KeyboardInterrupt) as exc:
         log.error(f"==> {step} failed; rolling back to mortar {p.old}")
         rolled = _rollback(site_dir, undo, stopped, was_running)
@@ -282,6 +287,7 @@ def upgrade(site_dir: Path, to: str, with_template: bool = True) -> UpgradeResul
         raise UpgradeFailed(step, str(exc).strip(), rolled) from None
     for name in backup_db:
         dumps.drop_database(name)
+    result.seconds = time.monotonic() - started
     log.info(f"==> {site.slug} is at mortar {p.new} (previous venv kept in {PREVIOUS_VENV}/)")
     return result
 

@@ -207,7 +207,8 @@ def upgrade(site_dir: Path, to: str, dry_run: bool, no_template: bool) -> None:
     changed = len(res.template_files)
     click.echo(
         f"==> {res.plan.site.slug} upgraded: mortar {res.plan.old} -> {res.plan.new} "
-        f"({len(res.plan.pins)} pins, {changed} template files; {res.migrated})"
+        f"({len(res.plan.pins)} pins, {changed} template files; {res.migrated}) in "
+        f"{res.seconds:.0f}s, down {res.downtime:.0f}s"
     )
     if changed or res.plan.pins:
         click.echo(f"    review and commit the changes in {site_dir} (git status)")
