@@ -334,8 +334,8 @@ def _swap_venv(site_dir: Path) -> None:
 
 def _restore_venv(site_dir: Path) -> None:
     venv, previous = site_dir / ".venv", site_dir / PREVIOUS_VENV
+    shutil.rmtree(venv, ignore_errors=True)  # the new version's (none if the site had none)
     if previous.exists():
-        shutil.rmtree(venv, ignore_errors=True)
         previous.rename(venv)
 
 
