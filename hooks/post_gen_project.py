@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -73,6 +74,39 @@ def write_env(path: Path, lines: list[str]) -> None:
     os.replace(tmp, path)
 
 
+def git(cwd: str, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    except OSError:  # no git on this machine
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def write_cruft_state(path: Path, a: dict) -> None:
+    """`.cruft.json`: where the site came from (the kit's git checkout or URL, its commit,
+    the answers), so `cruft update` (and `mortar site upgrade`) can bring later template
+    changes in. Not written when the kit is not a git checkout (cruft needs a commit)."""
+    repo = a.get("_repo_dir") or ""
+    root = git(repo, "rev-parse", "--show-toplevel") if repo else None
+    commit = git(root, "rev-parse", "HEAD") if root else None
+    if not root or not commit:
+        return
+    template = a.get("_template") or root
+    local = Path(template).expanduser()
+    # a local kit is recorded by its checkout root (cruft clones it from there)
+    template = str(Path(root).resolve()) if local.exists() else template
+    state = {
+        "template": template,
+        "commit": commit,
+        "checkout": None,
+        "context": {"cookiecutter": {k: v for k, v in a.items() if not k.startswith("_")}},
+        "directory": os.path.relpath(Path(repo).resolve(), Path(root).resolve()),
+        # written per site by this hook: never taken from a newer template
+        "skip": [".env", ".cruft.json"],
+    }
+    path.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     site_dir = Path.cwd()
     if ANSWERS["media_storage"] != "s3":
@@ -82,6 +116,8 @@ def main() -> None:
         if deploy.is_dir() and not any(deploy.iterdir()):
             shutil.rmtree(deploy)
     write_env(site_dir / ".env", env_lines(ANSWERS))
+    if not (site_dir / ".cruft.json").exists():  # cruft create writes its own
+        write_cruft_state(site_dir / ".cruft.json", ANSWERS)
     domain = ANSWERS["domain"]
     port = os.environ.get("MORTAR_HTTP_PORT") or "8080"
     print(

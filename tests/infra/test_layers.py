@@ -19,7 +19,7 @@ LAYERS = [
     {"provision", "processenv", "probes", "compose", "dumps"},
     {"privateservers", "stackstatus", "tenants"},
     {"native", "siteops", "tenantbackup"},  # the stack's and a site's life: up, down, ...
-    {"demo", "servers", "sitebackup"},
+    {"demo", "servers", "sitebackup", "siteupgrade"},
     {"cli", "clitools", "commands"},  # the click CLI
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -146,6 +149,24 @@ def test_layout_holds_only_site_specific_code(sites):
         assert (site / rel).is_file(), rel
     settings = (site / f"api/{slug}_api/settings.py").read_text()
     assert "from mortar_api.settings import *" in settings
+
+
+def test_cruft_state_records_the_kit_commit_and_answers(sites):
+    """`.cruft.json` from the post-generation hook: `cruft check` accepts it (the site is
+    at the kit's commit), so `cruft update` / `mortar site upgrade` can follow the template."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=KIT, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("the kit is not a git checkout: no .cruft.json (docs/upgrading.md)")
+    site = sites["defaults"].site
+    state = json.loads((site / ".cruft.json").read_text())
+    assert state["template"] == str(KIT.resolve()) and state["directory"] == "template"
+    assert state["commit"] == head.stdout.strip()
+    assert state["context"]["cookiecutter"]["site_name"] == "Tpl Defaults"
+    assert state["context"]["cookiecutter"]["site_slug"] == site.name
+    assert ".env" in state["skip"]
+    cruft = Path(sys.executable).with_name("cruft")
+    check = subprocess.run([str(cruft), "check"], cwd=site, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_procfile_has_the_four_processes(sites):

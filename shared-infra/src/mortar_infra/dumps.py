@@ -92,16 +92,25 @@ def restore(dump_file: Path, dbname: str, role: str | None, jobs: int = 1) -> No
     _run([*args, "--dbname", conninfo, str(dump_file)], "pg_restore")
 
 
-def create_database(dbname: str, owner: str | None) -> None:
-    """A new database owned by `owner`, private to it as `provision` makes them."""
+def create_database(dbname: str, owner: str | None, template: str | None = None) -> None:
+    """A new database owned by `owner`, private to it as `provision` makes them; with
+    `template`, a copy of that database (no one may be connected to it: they are closed)."""
     with admin_conn() as conn:
         db = sql.Identifier(dbname)
         if owner:
+            copy = (
+                sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+                if template
+                else sql.SQL("")
+            )
+            if template:
+                _terminate(conn, template)
             conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8'").format(
-                    db, sql.Identifier(owner)
+                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8'{}").format(
+                    db, sql.Identifier(owner), copy
                 )
             )
+            # a copy does not inherit the database's privileges: the same as a new one
             conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
             conn.execute(
                 sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(

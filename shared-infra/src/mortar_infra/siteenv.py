@@ -168,7 +168,7 @@ def ensure_site_venv(site: Site) -> bool:
     for part in ("api", "web"):
         if not (site_dir / part / "pyproject.toml").is_file():
             raise MortarError(f"{site_dir}: no {part}/pyproject.toml (not a Mortar site?)")
-    base = ensure_base_venv(site.mortar_version)
+    base = _kept_base(site) or ensure_base_venv(site.mortar_version)
     venv = site_dir / ".venv"
     stamp = venv / ".mortar-site"
     want = _fingerprint(site_dir, base)
@@ -198,6 +198,25 @@ def ensure_site_venv(site: Site) -> bool:
         _write_wrappers(venv)
         stamp.write_text(want + "\n")
     return True
+
+
+def _kept_base(site: Site) -> Path | None:
+    """The base venv of a site on another version than the kit's, when its venv is current.
+
+    The kit builds only its own version; a site still on an older one (not upgraded yet,
+    or put back by a failed `site upgrade`) keeps the base venv its `.venv` was made on.
+    """
+    if site.mortar_version == kit_version():
+        return None
+    venv = Path(site.site_dir) / ".venv"
+    pth, stamp = _site_packages(venv) / PTH_NAME, venv / ".mortar-site"
+    if not pth.is_file() or not stamp.is_file():
+        return None
+    base = Path(pth.read_text().strip()).parents[2]  # <venv>/lib/pythonX.Y/site-packages
+    ready = base / ".mortar-ready"
+    if not ready.is_file() or ready.read_text().strip() != site.mortar_version:
+        return None
+    return base if stamp.read_text().strip() == _fingerprint(Path(site.site_dir), base) else None
 
 
 def _write_wrappers(venv: Path) -> None:

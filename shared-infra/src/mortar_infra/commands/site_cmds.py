@@ -165,3 +165,50 @@ def restore(archive: Path, site_dir: Path, force: bool) -> None:
     for note in restore_site(archive, site_dir, force):
         click.echo(f"    {note}")
     click.echo(f"==> restored {archive} into {site_dir}")
+
+
+@site.command()
+@click.argument("site_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--to", "to", required=True, help="The kit version to move to (X.Y.Z).")
+@click.option("--dry-run", is_flag=True, help="Check and list what would change; change nothing.")
+@click.option(
+    "--no-template", is_flag=True, help="Leave the template files alone (no `cruft update`)."
+)
+@handle_errors
+def upgrade(site_dir: Path, to: str, dry_run: bool, no_template: bool) -> None:
+    """Move the site to kit version TO; if any step fails, it stays as it was.
+
+    Template files (`cruft update`, when the site has a .cruft.json and is a clean git
+    checkout), every version pin, the site venv (the previous one kept as .venv.previous),
+    migrations of the public schema, the clone template and every tenant, a restart and a
+    check through nginx. On a failure everything goes back - pins, files, venv, and the
+    database from a copy taken just before migrating - the previous version serves again
+    and the command exits 1 naming the step (and the tenant) that failed. Run it with the
+    `mortar` of the kit at TO (or MORTAR_KIT_DIR pointing at that kit). See docs/upgrading.md.
+    """
+    from mortar_infra import siteupgrade
+
+    if dry_run:
+        p = siteupgrade.plan(site_dir, to, with_template=not no_template)
+        click.echo(f"{p.site.slug}: mortar {p.old} -> {p.new} (dry run: nothing changed)")
+        click.echo(f"template files: {p.template or 'unchanged (no .cruft.json)'}")
+        click.echo("version pins:")
+        for pin in p.pins:
+            click.echo(f"  {pin.path}: {pin.before.strip()}  ->  {pin.after.strip()}")
+        click.echo(f"site venv: rebuilt on base packages {p.new}; the current one kept as "
+                   f"{siteupgrade.PREVIOUS_VENV}/")  # fmt: skip
+        click.echo(
+            f"database {p.site.db_name}: copied (the rollback point), then migrated: public "
+            "schema, clone template, every tenant"
+        )
+        click.echo("then: restart, health check through nginx")
+        return
+    res = siteupgrade.upgrade(site_dir, to, with_template=not no_template)
+    changed = len(res.template_files)
+    click.echo(
+        f"==> {res.plan.site.slug} upgraded: mortar {res.plan.old} -> {res.plan.new} "
+        f"({len(res.plan.pins)} pins, {changed} template files; {res.migrated}) in "
+        f"{res.seconds:.0f}s, down {res.downtime:.0f}s"
+    )
+    if changed or res.plan.pins:
+        click.echo(f"    review and commit the changes in {site_dir} (git status)")
