@@ -144,6 +144,7 @@ def search_data(text: str, lang: str, number: int, size: int) -> dict | None:
     return {
         "query": text,
         "count": found.count,
+        "count_exact": not found.more,
         "page": number,
         "pages": -(-found.count // size),
         "page_size": size,
