@@ -132,7 +132,7 @@ def time_db(tenant, qs: list[tuple], show: bool = True) -> None:
     for label, values in sorted(by_kind.items()):
         figures(label, values)
     figures("database all", [v for vs in by_kind.values() for v in vs])
-    print(f"({hits} published pages)")
+    print(f"({hits} published pages; load average {os.getloadavg()[0]:.2f})")
 
 
 def time_upkeep(tenant, rng: random.Random, n: int = 300) -> None:
@@ -214,6 +214,7 @@ def main() -> None:
         run(port, paths[:20], args.concurrency, before=invalidate)  # warm both workers
         _wall, lat, misses = run(port, paths, args.concurrency, before=invalidate)
         figures(f"API uncached (misses {misses}/{len(lat)})", lat)
+        print(f"(load average {os.getloadavg()[0]:.2f})")
         time_upkeep(tenant, rng)
     finally:
         teardown(proc, DB_URL, PREFIX, media)
