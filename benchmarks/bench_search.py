@@ -7,7 +7,8 @@ per page and language), then prints:
 
 * database: p50/p95 of one search as the API runs it (count, one page of 10 ranked
   results, their snippets: ``cms.search.search``), for one-word, two-word and phrase
-  queries in English and Arabic;
+  queries in English and Arabic; a "frequent word" is on ~95% of the pages, so its
+  search counts and ranks only the first ``MORTAR_SEARCH_MAX_RESULTS`` (1,000) matches;
 * API uncached: p50/p95 of ``GET /api/v1/search/`` through gunicorn (2 workers, loopback)
   with the response cache generation bumped before every request (every answer is built);
 * index upkeep: the mean time of an UPDATE of a page's English body with the generated
@@ -131,7 +132,7 @@ def time_db(tenant, qs: list[tuple], show: bool = True) -> None:
     for label, values in sorted(by_kind.items()):
         figures(label, values)
     figures("database all", [v for vs in by_kind.values() for v in vs])
-    print(f"({hits} published pages)")
+    print(f"({hits} published pages; load average {os.getloadavg()[0]:.2f})")
 
 
 def time_upkeep(tenant, rng: random.Random, n: int = 300) -> None:
@@ -213,6 +214,7 @@ def main() -> None:
         run(port, paths[:20], args.concurrency, before=invalidate)  # warm both workers
         _wall, lat, misses = run(port, paths, args.concurrency, before=invalidate)
         figures(f"API uncached (misses {misses}/{len(lat)})", lat)
+        print(f"(load average {os.getloadavg()[0]:.2f})")
         time_upkeep(tenant, rng)
     finally:
         teardown(proc, DB_URL, PREFIX, media)

@@ -176,3 +176,15 @@ def test_count_text_says_one_page_not_one_pages() -> None:
     assert ui.count_text("search_count", "en", 12) == "12 pages found"
     assert ui.count_text("search_count", "ar", 1) == "عدد الصفحات: 1"  # no _one: the plain form
     assert ui.count_text("search_count", "fr", 1) == "1 page found"  # English fallback
+
+
+def test_capped_count_reads_more_than() -> None:
+    from mortar_web.views.search import _results
+
+    capped = {"count": 1000, "count_exact": False, "page": 1, "pages": 100, "results": []}
+    assert _results(capped, "en", "stone")["count_text"] == "More than 1,000 pages found"
+    assert _results(capped, "ar", "حجر")["count_text"] == "عدد الصفحات: أكثر من 1,000"
+    exact = {**capped, "count_exact": True, "count": 999}
+    assert _results(exact, "en", "stone")["count_text"] == "999 pages found"
+    older = {"count": 12, "page": 1, "pages": 2, "results": []}  # an api without the field
+    assert _results(older, "en", "stone")["count_text"] == "12 pages found"

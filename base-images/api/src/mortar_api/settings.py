@@ -22,6 +22,7 @@ from mortar_api.settings_helpers import (
     parse_domains,
     parse_languages,
     redis_transport_options,
+    search_max_results,
 )
 from mortar_api.tenancy.hosts import TenantAllowedHosts
 
@@ -220,6 +221,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A search ranks and counts at most this many matches (cms.search): a word on most pages
+# would otherwise cost a ts_rank over every one of them.
+MORTAR_SEARCH_MAX_RESULTS = search_max_results(env.int("MORTAR_SEARCH_MAX_RESULTS", default=1000))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MORTAR_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 
 # --- email ----------------------------------------------------------------------------------

@@ -93,6 +93,14 @@ def database_config(url: str) -> dict[str, Any]:
     return config
 
 
+def search_max_results(value: int) -> int:
+    """``MORTAR_SEARCH_MAX_RESULTS``: how many matches a search ranks and counts (at least 10,
+    one page of results)."""
+    if value < 10:
+        raise ImproperlyConfigured(f"MORTAR_SEARCH_MAX_RESULTS must be 10 or more, not {value}")
+    return value
+
+
 def csrf_trusted_origins(domains: Iterable[str], https: bool) -> list[str]:
     """Origins Django's CSRF check trusts besides the request's own host."""
     schemes = ["https"] if https else ["https", "http"]

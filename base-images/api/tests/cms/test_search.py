@@ -26,6 +26,7 @@ def test_ranking_title_then_description_then_body_drafts_never(
     data = _search(client_for(tenant_a), "granite")
     assert [r["title"] for r in data["results"]] == ["Granite works", "Quarry", "Plain"]
     assert data["count"] == 3 and data["pages"] == 1 and data["page"] == 1
+    assert data["count_exact"] is True
     first = data["results"][0]
     assert set(first) == {"id", "title", "path", "url", "snippet"}
     assert first["path"] == "granite-works" and first["url"] == "/granite-works/"
@@ -94,6 +95,38 @@ def test_pagination_and_past_the_last_page(tenant_a, in_tenant, client_for) -> N
     assert {r["id"] for r in first["results"]}.isdisjoint(r["id"] for r in second["results"])
     assert client.get("/api/v1/search/", {"q": "slate", "page": 3}).status_code == 404
     assert _search(client, "nothinghere")["pages"] == 0
+
+
+def test_many_matches_are_capped_ranked_and_said_to_be_more(
+    tenant_a, in_tenant, client_for, settings
+) -> None:
+    settings.MORTAR_SEARCH_MAX_RESULTS = 15  # read per search
+    with in_tenant(tenant_a):
+        titled = published("Schist quarry")  # stored first: among the first matches found
+        ids = {titled.pk} | {
+            published(f"Page {i:02}", body=f"<p>schist {'schist ' * (i % 3)}</p>").pk
+            for i in range(17)
+        }
+        for i in range(15):
+            published(f"Tuff {i:02}", body="<p>tuff</p>")
+    client = client_for(tenant_a)
+    first, second = _search(client, "schist"), _search(client, "schist", page=2)
+    assert (first["count"], first["count_exact"], first["pages"]) == (15, False, 2)
+    assert first["results"][0]["id"] == titled.pk  # ranking holds among the capped matches
+    ranked_ids = [r["id"] for r in first["results"] + second["results"]]
+    assert len(ranked_ids) == len(set(ranked_ids)) == 15 and set(ranked_ids) <= ids
+    assert client.get("/api/v1/search/", {"q": "schist", "page": 3}).status_code == 404
+    exact = _search(client, "tuff")  # exactly the cap: every match ranked and counted
+    assert (exact["count"], exact["count_exact"], exact["pages"]) == (15, True, 2)
+
+
+def test_search_cap_setting_is_checked() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from mortar_api.settings_helpers import search_max_results
+
+    assert search_max_results(1000) == 1000
+    with pytest.raises(ImproperlyConfigured, match="MORTAR_SEARCH_MAX_RESULTS must be 10"):
+        search_max_results(5)  # less than one page of results
 
 
 def test_tenants_never_find_each_others_pages(tenant_a, tenant_b, in_tenant, client_for) -> None:

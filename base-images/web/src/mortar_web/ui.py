@@ -46,6 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_results": "Results for “%s”",
         "search_count": "%s pages found",
         "search_count_one": "%s page found",  # languages without it use search_count
+        "search_count_more": "More than %s pages found",  # the api's count is capped
         "search_none": "No page matches your search.",
         "search_try_home": "Try other words, or start again from the home page.",
         "search_prompt": "Type one or more words to find pages of this site.",
@@ -91,6 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_label": "ابحث في هذا الموقع",
         "search_results": "نتائج البحث عن «%s»",
         "search_count": "عدد الصفحات: %s",
+        "search_count_more": "عدد الصفحات: أكثر من %s",
         "search_none": "لا توجد صفحة تطابق بحثك.",
         "search_try_home": "جرّب كلمات أخرى، أو ابدأ من جديد من الصفحة الرئيسية.",
         "search_prompt": "اكتب كلمة أو أكثر للعثور على صفحات هذا الموقع.",

@@ -154,7 +154,13 @@ class SearchResultSchema(s.Serializer):
 
 class SearchSchema(s.Serializer):
     query = s.CharField()
-    count = s.IntegerField(help_text="matching published pages")
+    count = s.IntegerField(
+        help_text="matching published pages, at most the site's cap (1,000 unless configured)"
+    )
+    count_exact = s.BooleanField(
+        help_text="false: more pages match than `count`; only the first `count` found are "
+        "ranked and paged"
+    )
     page = s.IntegerField()
     pages = s.IntegerField(help_text="number of result pages (0 without results)")
     page_size = s.IntegerField()

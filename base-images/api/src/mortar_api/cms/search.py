@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Greatest
+from psycopg import ClientCursor
 
 from .search_index import NOT_TEXT_KEYS, search_config, vector_field
 
@@ -121,15 +123,61 @@ def snippets(texts: list[str], text: str, language: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Results:
-    count: int
+    count: int  # at most the cap (MORTAR_SEARCH_MAX_RESULTS)
+    more: bool  # more pages match than ``count``: only the first ``count`` found were ranked
     pages: list[Any]
     snippets: list[str]
 
 
-def search(queryset: QuerySet, text: str, language: str, offset: int, limit: int) -> Results:
-    """One page of ranked results with their snippets (three queries: count, page, snippets)."""
-    matches = ranked(queryset, text, language)
-    count = matches.count()
-    pages = list(matches[offset : offset + limit]) if offset < count else []
+# One pass over the capped matches: their number and the ids of one page of the best.
+# ``(SELECT 1)``: a row even when the page is past the last (then ``pk`` is NULL).
+_PAGE_OF_FOUND = (
+    "WITH found AS MATERIALIZED ({found}) "
+    "SELECT (SELECT count(*) FROM found), best.pk FROM (SELECT 1) AS one "
+    "LEFT JOIN LATERAL (SELECT pk FROM found ORDER BY search_rank DESC, path "
+    "LIMIT %s OFFSET %s) AS best ON true"
+)
+
+
+def _steered(cursor: Any) -> str:
+    """SETs that make the planner match through the GIN index's bitmap, to put before the
+    search query: for a word on most pages it picks a sequential scan, which reads each
+    match's vector twice (to match, then for ts_rank); the bitmap matches without reading
+    them (EXPLAIN: 6,300 -> 3,200 buffers, half the time). Sent as one simple-protocol
+    query with the search (the client-side binding cursor Django uses by default), the
+    statements form one implicit transaction: ``SET LOCAL`` ends with it, and no
+    BEGIN/COMMIT round trips are added. With server-side binding (one statement per
+    query) nothing is steered."""
+    return "" if not isinstance(cursor.cursor, ClientCursor) else _BITMAP
+
+
+_BITMAP = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
+
+
+def search(
+    queryset: QuerySet, text: str, language: str, offset: int, limit: int, cap: int | None = None
+) -> Results:
+    """One page of ranked results with their snippets (three queries: the capped matches'
+    count and best ids, their pages, the snippets).
+
+    Only the first ``cap`` matches the index finds (``MORTAR_SEARCH_MAX_RESULTS``) are
+    ranked and counted: ``ts_rank`` reads each match's whole vector, and for a word on
+    most of 10,000 pages that took 400 ms. A query matching more than ``cap`` pages says
+    so (``more``) and ranks those ``cap`` only; fewer matches are ranked exactly.
+    """
+    cap = cap or settings.MORTAR_SEARCH_MAX_RESULTS
+    # No ORDER BY inside: the LIMIT stops the scan at cap + 1 matches (the extra one tells
+    # whether there are more), and only those are ranked.
+    found = ranked(queryset, text, language).order_by().values("pk", "path", "search_rank")
+    sql, params = found[: cap + 1].query.sql_with_params()
+    size = max(0, min(limit, cap - offset))
+    with connection.cursor() as cursor:
+        cursor.execute(_steered(cursor) + _PAGE_OF_FOUND.format(found=sql), [*params, size, offset])
+        while cursor.description is None and cursor.nextset():  # past the SETs' results
+            pass
+        rows = cursor.fetchall()
+    total, ids = rows[0][0], [row[1] for row in rows if row[1] is not None]
+    by_id = queryset.in_bulk(ids) if ids else {}
+    pages = [by_id[pk] for pk in ids if pk in by_id]
     cuts = snippets([page_text(p, language) for p in pages], text, language)
-    return Results(count=count, pages=pages, snippets=cuts)
+    return Results(count=min(total, cap), more=total > cap, pages=pages, snippets=cuts)

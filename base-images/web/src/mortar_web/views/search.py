@@ -96,9 +96,13 @@ def _results(found: dict[str, Any], language: str, query: str) -> dict[str, Any]
         return path + "?" + urlencode({"q": query, **({"page": n} if n > 1 else {})})
 
     count = int(found.get("count") or 0)
+    if found.get("count_exact", True):
+        count_text = ui.count_text("search_count", language, count)
+    else:  # the api ranks and counts only its first matches: "More than 1,000 pages found"
+        count_text = ui.text("search_count_more", language) % f"{count:,}"
     return {
         "count": count,
-        "count_text": ui.count_text("search_count", language, count),
+        "count_text": count_text,
         "page_of": ui.text("search_page_of", language) % (number, pages),
         "page": number,
         "pages": pages,
