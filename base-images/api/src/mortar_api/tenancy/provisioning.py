@@ -168,16 +168,21 @@ def delete_tenant(schema: str) -> None:
         hosts = list(tenant.domains.values_list("domain", flat=True))
         tenant.delete(force_drop=True)
         delete_beat_entries(schema)
-    remove_local_media(schema)
+    remove_tenant_media(schema)
     delete_cache_keys(schema, hosts)
 
 
-def remove_local_media(schema: str) -> None:
-    """Delete ``MEDIA_ROOT/<schema>/`` (local storage) so a later tenant of the same name
-    never sees the old files. Object storage (s3) is left to the bucket's lifecycle rules."""
+def remove_tenant_media(schema: str) -> None:
+    """Delete ``MEDIA_ROOT/<schema>/`` or the bucket's ``<schema>/`` prefix so a later tenant
+    of the same name never sees the old files (``MORTAR_MEDIA_KEEP_REMOVED`` keeps them)."""
+    from django.conf import settings
     from django.core.files.storage import FileSystemStorage, default_storage
 
-    if isinstance(default_storage, FileSystemStorage):
+    from mortar_api.media.objectstore import is_s3, remove_tenant_prefix
+
+    if is_s3():
+        remove_tenant_prefix(schema)
+    elif isinstance(default_storage, FileSystemStorage) and not settings.MORTAR_MEDIA_KEEP_REMOVED:
         folder = Path(default_storage.location) / schema
         if folder.is_dir():
             shutil.rmtree(folder)
