@@ -248,9 +248,9 @@ def test_crafted_names_stay_in_the_tenant_prefix(
 def test_storage_refuses_names_of_another_tenant(
     s3: S3Server, s3_media: str, tenant_a, tenant_b, in_tenant, editor_client
 ) -> None:
+    from django.core.exceptions import SuspiciousFileOperation
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from django.core.exceptions import SuspiciousFileOperation
 
     with in_tenant(tenant_b):
         theirs = default_storage.save("apitest_b/images/theirs.png", ContentFile(b"b" * 5))
