@@ -40,6 +40,7 @@ class S3Server:
     secret_key: str
     region: str = "us-east-1"
     proc: subprocess.Popen | None = None
+    ca_bundle: str | None = None  # the certificate of a TLS moto server (its own, made here)
     buckets: list[str] = field(default_factory=list)
 
     @property
@@ -57,7 +58,8 @@ class S3Server:
             "aws_secret_access_key": self.secret_key,
             **overrides,
         }
-        return boto3.client("s3", config=Config(retries={"max_attempts": 1}), **kwargs)
+        config = Config(retries={"max_attempts": 1})
+        return boto3.client("s3", config=config, verify=self.ca_bundle, **kwargs)
 
     def make_bucket(self, public_read: bool = True) -> str:
         """A new, empty bucket; readable anonymously (a public media bucket) by default."""
@@ -107,20 +109,35 @@ class S3Server:
                     self.proc.wait()
 
 
-def _moto(log: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
+def _certificate(tmp: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the TLS server's, and the clients' CA)."""
+    cert, key = tmp / "s3-cert.pem", tmp / "s3-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def _moto(
+    log: Path, env: dict[str, str], tls: tuple[Path, Path] | None = None
+) -> tuple[str, subprocess.Popen]:
     port = free_port()
     moto = Path(sys.executable).parent / "moto_server"
+    ssl = ["-c", str(tls[0]), "-k", str(tls[1])] if tls else []
     proc = subprocess.Popen(
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        [str(moto), "-H", "127.0.0.1", "-p", str(port), *ssl],
         env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
+    endpoint = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"moto_server exited:\n{log.read_text(errors='replace')[-2000:]}")
         try:
-            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            requests.get(f"{endpoint}/moto-api/", timeout=1, verify=str(tls[0]) if tls else True)
             return endpoint, proc
         except requests.ConnectionError:
             time.sleep(0.1)
@@ -128,8 +145,10 @@ def _moto(log: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
     raise RuntimeError(f"moto_server did not answer on {endpoint} in 60 s")
 
 
-def start(tmp: Path) -> S3Server:
-    """The server to test against: ``MORTAR_TEST_S3_ENDPOINT``, else a new moto server."""
+def start(tmp: Path, tls: bool = False) -> S3Server:
+    """The server to test against: ``MORTAR_TEST_S3_ENDPOINT``, else a new moto server
+    (with ``tls``, over HTTPS with its own certificate: pages' CSP allows https images only).
+    """
     endpoint = os.environ.get("MORTAR_TEST_S3_ENDPOINT")
     if endpoint:
         return S3Server(
@@ -138,8 +157,9 @@ def start(tmp: Path) -> S3Server:
             os.environ["MORTAR_TEST_S3_SECRET_KEY"],
             os.environ.get("MORTAR_TEST_S3_REGION", "us-east-1"),
         )
-    endpoint, proc = _moto(tmp / "moto.log", {})
-    return S3Server(endpoint, *ANY_KEY, proc=proc)
+    cert = _certificate(tmp) if tls else None
+    endpoint, proc = _moto(tmp / "moto.log", {}, cert)
+    return S3Server(endpoint, *ANY_KEY, proc=proc, ca_bundle=str(cert[0]) if cert else None)
 
 
 def start_checking_credentials(tmp: Path) -> S3Server:
