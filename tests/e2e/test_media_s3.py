@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import subprocess
 import sys
 import time
@@ -20,7 +21,6 @@ import requests
 from conftest import launch_chromium
 from kitstack import BIN, KIT
 from mortar_infra.envfile import update_env
-from mortar_infra.manifest import load_site
 from PIL import Image
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -89,8 +89,10 @@ def s3_site(stack, s3, tag, tmp_path_factory):
         update_env(site_dir / ".env", {"AWS_STORAGE_BUCKET_NAME": bucket})
         up = _up(stack, site_dir)
         assert up.returncode == 0, up.stdout + up.stderr
+        status = json.loads(stack.mortar("site", "status", "--json").stdout)
+        api_port = next(r["api_port"] for r in status if r["slug"] == slug)
         yield {"dir": site_dir, "slug": slug, "domain": domain, "bucket": bucket,
-               "failed": failed}  # fmt: skip
+               "failed": failed, "api_port": api_port}  # fmt: skip
     finally:
         stack.mortar("site", "down", str(site_dir), check=False)
         stack.mortar("site", "deprovision", slug, "--yes", check=False)
@@ -108,8 +110,7 @@ def test_upload_renditions_browser_and_deletion(stack, s3, s3_site, chromium):
     domain, schema, bucket = s3_site["domain"], s3_site["slug"], s3_site["bucket"]
     api = f"http://127.0.0.1:{stack.port}"
     host = {"Host": domain}
-    api_port = load_site(s3_site["dir"]).api_port  # nginx sends /health/ to web: ask api
-    health = requests.get(f"http://127.0.0.1:{api_port}/health/", timeout=15).json()
+    health = requests.get(f"http://127.0.0.1:{s3_site['api_port']}/health/", timeout=15).json()
     assert health["checks"]["storage"] == "ok"
     token = requests.post(
         f"{api}/api/v1/auth/token/", headers=host, timeout=15,

@@ -8,7 +8,8 @@
 * ``remove_tenant_prefix()``: a removed tenant's objects go too, unless
   ``MORTAR_MEDIA_KEEP_REMOVED`` keeps them.
 
-boto3/botocore are imported only when the storage is S3: local sites need not install them.
+Without the s3 extra (django-storages, boto3) this module still imports: local sites need
+not install them.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 log = logging.getLogger(__name__)
 
 try:
+    from botocore.exceptions import BotoCoreError, ClientError
     from storages.backends.s3 import S3Storage
+
+    # what a bucket raises when it is unreachable or refuses (tasks retry on these)
+    STORAGE_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
 except ImportError:  # the s3 extra is not installed: settings refuse MORTAR_MEDIA_STORAGE=s3
     S3Storage = object  # type: ignore[misc,assignment]
+    STORAGE_ERRORS = ()
 
 
 class OutsideTenantError(SuspiciousFileOperation):
@@ -103,11 +109,7 @@ def probe() -> str:
 
 
 def is_storage_error(exc: BaseException) -> bool:
-    if not is_s3():
-        return False
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return isinstance(exc, (BotoCoreError, ClientError))
+    return bool(STORAGE_ERRORS) and isinstance(exc, STORAGE_ERRORS) and is_s3()
 
 
 class StorageErrorMiddleware:
