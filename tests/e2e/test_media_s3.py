@@ -3,17 +3,20 @@ S3-protocol server (moto over TLS on loopback, or MORTAR_TEST_S3_ENDPOINT), end 
 
 a missing bucket stops `site up` with the reason; then an image uploaded through the editor
 API lands under the tenant's prefix, the site's worker puts its renditions beside it, the
-home page shows it in headless Chromium (loaded from the bucket), and deleting the asset
-deletes its objects.
+home page shows it in headless Chromium (loaded from the bucket), `mortar site backup`
+lists the objects (and copies them with --with-media), deleting the asset deletes its
+objects, and `mortar site restore` puts them back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
 import subprocess
 import sys
+import tarfile
 import time
 
 import pytest
@@ -106,7 +109,7 @@ def test_site_up_names_a_missing_bucket(s3_site):
     )
 
 
-def test_upload_renditions_browser_and_deletion(stack, s3, s3_site, chromium):
+def test_upload_renditions_browser_backup_and_deletion(stack, s3, s3_site, chromium, tmp_path):
     domain, schema, bucket = s3_site["domain"], s3_site["slug"], s3_site["bucket"]
     api = f"http://127.0.0.1:{stack.port}"
     host = {"Host": domain}
@@ -157,9 +160,31 @@ def test_upload_renditions_browser_and_deletion(stack, s3, s3_site, chromium):
 
     gone = stack.site_python(_Site(s3_site), "-c", PARTNER, schema, "clear")
     assert gone.returncode == 0, gone.stderr
+    # backups: the bucket's object list always, the objects themselves with --with-media
+    listed, full = tmp_path / "listed.tar", tmp_path / "full.tar"
+    stack.mortar("site", "backup", str(s3_site["dir"]), "--out", str(listed))
+    stack.mortar("site", "backup", str(s3_site["dir"]), "--with-media", "--out", str(full))
+    names = [k.removeprefix("media/") for k in keys]
+    with tarfile.open(listed) as tar:
+        objects = json.load(tar.extractfile("media-objects.json"))
+        assert [o["name"] for o in objects] == names and all(o["etag"] for o in objects)
+        assert not [m for m in tar.getnames() if m.startswith("media/")]
+    with tarfile.open(full) as tar:
+        objects = json.load(tar.extractfile("media-objects.json"))
+        for o in objects:
+            data = tar.extractfile(f"media/{o['name']}").read()
+            assert hashlib.sha256(data).hexdigest() == o["sha256"] and len(data) == o["size"]
+
     deleted = requests.delete(f"{api}/api/v1/editor/media/{asset['id']}/", headers=auth, timeout=30)
     assert deleted.status_code == 204
     assert s3.keys(bucket, "media/") == []  # the original and both renditions
+
+    # a restore puts the objects back (and the asset's row with the database)
+    stack.mortar("site", "restore", str(full), str(s3_site["dir"]), "--force")
+    assert s3.keys(bucket, "media/") == keys
+    back = requests.get(f"{api}/api/v1/editor/media/{asset['id']}/", headers=auth, timeout=15)
+    assert back.status_code == 200 and back.json()["image"]["url"] == asset["image"]["url"]
+    assert requests.get(asset["image"]["url"], verify=s3.ca_bundle, timeout=15).status_code == 200
 
 
 class _Site:
