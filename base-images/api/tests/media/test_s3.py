@@ -296,6 +296,21 @@ def test_removing_a_tenant_removes_its_prefix(s3: S3Server, s3_media: str, commi
         s3.client().delete_object(Bucket=s3_media, Key=key)
 
 
+def test_tenant_removal_finishes_when_the_bucket_is_down(
+    s3: S3Server, bucket: str, committed_db, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django_tenants.utils import schema_exists
+    from mortar_api.tenancy.provisioning import create_tenant, delete_tenant
+
+    schema = f"apitest_s3d{int(time.time() * 1000) % 100000}"
+    create_tenant(schema, [f"{schema.replace('_', '-')}.apitest.localhost"], welcome=False)
+    dead = S3Server(f"http://127.0.0.1:{free_port()}", s3.access_key, s3.secret_key)
+    with override_settings(STORAGES=storages_for(dead, bucket)):
+        delete_tenant(schema)
+    assert not schema_exists(schema)
+    assert f"tenant {schema} removed; its media objects were not: cannot reach" in caplog.text
+
+
 # --- clear errors: wrong endpoint, bad credentials, missing bucket ---------------------------
 
 
