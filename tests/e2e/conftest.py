@@ -5,7 +5,10 @@ two generated sites up at once, an SMTP sink for the sites' mail, all through th
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,28 @@ import pytest
 from kitstack import BIN, KIT, Stack, free_port  # noqa: F401 - BIN, KIT: tests import them here
 
 CONTENT = Path(__file__).resolve().parent / "site_content.py"
+CHROMIUM = os.environ.get("MORTAR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+
+
+def launch_chromium(*extra_args: str) -> Iterator:
+    """Debian's headless Chromium driven by Playwright (a browser); skips when either is missing.
+
+    For a module fixture: ``yield from launch_chromium()``."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    with sync_api.sync_playwright() as pw:
+        args = [*CHROMIUM_ARGS, *extra_args]
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield browser
+        browser.close()
+
 
 RETITLE = """
 import sys

@@ -1,7 +1,8 @@
 """`mortar site backup` and `mortar site restore`: a whole site in one archive.
 
 Backup: the site's database (`pg_dump` custom format: every tenant schema and the public
-one), its local media folder, its manifest, the kit and base versions, and its `.env` only
+one), its local media folder (or, for media in a bucket, the object list with checksums and,
+with `with_media`, the objects), its manifest, the kit and base versions, and its `.env` only
 when asked (then the archive is mode 600). See `archive` for the format.
 
 Restore is all-or-nothing: the archive is checked first, the database is restored into a
@@ -35,11 +36,12 @@ from mortar_infra.manifest import (
     registered_site,
     save_site,
 )
-from mortar_infra.processenv import media_root, media_storage
+from mortar_infra.processenv import manage, media_root, media_storage
 
 log = logging.getLogger(__name__)
 DUMP = "database.dump"
 ENV = "env"
+OBJECTS = "media-objects.json"  # S3 sites: the bucket's objects (name, size, etag[, sha256])
 
 
 @dataclass
@@ -66,7 +68,7 @@ def versions(site: Site) -> dict[str, str]:
 
 
 def backup_site(
-    site_dir: Path, out: Path | None = None, with_secrets: bool = False
+    site_dir: Path, out: Path | None = None, with_secrets: bool = False, with_media: bool = False
 ) -> BackupResult:
     site = load_site(site_dir)
     started = time.monotonic()
@@ -82,6 +84,8 @@ def backup_site(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "secrets": with_secrets,
         "media_storage": storage,
+        # a bucket's objects are listed (OBJECTS) always, copied into media/ on request
+        "media_in_archive": storage == "local" or with_media,
         **versions(site),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +105,28 @@ def backup_site(
                 log.info(f"==> media {root}")
                 files, size = writer.add_tree("media", root)
                 log.info(f"    {files} files, {size / 1e6:.1f} MB")
-            elif storage != "local":
-                log.warning(f"media on {storage}: not in the archive (back the bucket up itself)")
+            elif storage == "s3":
+                files = _add_bucket(site, writer, Path(work), with_media)
     size = out.stat().st_size
     log.info(f"==> {out} ({size / 1e6:.1f} MB)")
     return BackupResult(out, size, files, time.monotonic() - started)
+
+
+def _add_bucket(site: Site, writer: ArchiveWriter, work: Path, with_media: bool) -> int:
+    """The bucket's object list (name, size, ETag; with the objects also their sha256) as
+    OBJECTS and, `with_media`, the objects under media/; the number of objects copied."""
+    if with_media:
+        log.info("==> media objects from the bucket")
+        folder = work / "objects"
+        listing = manage(site, "media_objects", "download", str(folder))
+        files, size = writer.add_tree("media", folder) if folder.is_dir() else (0, 0)
+        log.info(f"    {files} objects, {size / 1e6:.1f} MB")
+    else:
+        listing = manage(site, "media_objects", "list")
+        files = 0
+        log.warning("media in a bucket: listed, not copied (--with-media copies them)")
+    writer.add_bytes(OBJECTS, listing.strip().splitlines()[-1].encode() + b"\n")
+    return files
 
 
 def _target(archive: Path, site_dir: Path, meta: dict) -> Site:
@@ -157,7 +178,7 @@ def restore_site(archive: Path, site_dir: Path, force: bool = False) -> list[str
         log.info(f"==> stopping {site.slug}")
         siteops.down(Path(site.site_dir))
     try:
-        _restore_data(archive, site, root)
+        _restore_data(archive, site, root, bucket=meta.get("media_storage") == "s3")
         _route_restored_domains(site)
     finally:
         if running:
@@ -195,7 +216,10 @@ def _restore_env(archive: Path, site: Site, meta: dict) -> list[str]:
     return [f"wrote {site.env_path} from the archive"]
 
 
-def _restore_data(archive: Path, site: Site, root: Path) -> None:
+def _restore_data(archive: Path, site: Site, root: Path, bucket: bool = False) -> None:
+    """With `bucket`, the archive's media/ are objects: put back into the bucket before the
+    database swap (names carry random parts: this adds or rewrites the same objects, so a
+    failed restore leaves at most extra objects)."""
     provision.provision(site)  # role, (empty) database and Redis user, as `site provision`
     new_db = f"{site.db_name}__restore_{secrets.token_hex(3)}"
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -204,8 +228,13 @@ def _restore_data(archive: Path, site: Site, root: Path) -> None:
         try:
             log.info(f"==> extracting {archive}")
             staged.mkdir()
-            files = extract(archive, {DUMP: Path(work) / DUMP, "media/": staged})
+            objects = Path(work) / "objects"
+            media_to = objects if bucket else staged
+            files = extract(archive, {DUMP: Path(work) / DUMP, "media/": media_to})
             log.info(f"    {files} files")
+            if bucket and objects.is_dir():
+                log.info("==> media objects back into the bucket")
+                manage(site, "media_objects", "upload", str(objects))
             log.info(f"==> pg_restore into {new_db}")
             started = time.monotonic()
             dumps.create_database(new_db, site.db_role)

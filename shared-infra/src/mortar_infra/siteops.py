@@ -1,8 +1,9 @@
 """Bring a generated site up natively, restart it, take it down, forget it, report on it.
 
 `up` is a sequence of idempotent steps, each failing with a one-line reason:
-site venv -> provision (database, role, Redis user) -> migrate (public, template,
-tenants) -> collectstatic -> first tenant + admin -> start api/web/worker/beat ->
+site venv -> provision (database, role, Redis user) -> media bucket check (s3) ->
+migrate (public, template, tenants) -> collectstatic -> first tenant + admin ->
+start api/web/worker/beat ->
 wait for both /health/ -> register the vhost with nginx -> check through nginx.
 The vhost is written only once the processes answer, so nginx never routes to a
 site that failed to start; on a failure after start, the processes started by this
@@ -23,7 +24,7 @@ from pathlib import Path
 from mortar_infra import nginx, probes, procs, provision, siteenv, tenants
 from mortar_infra.config import MortarError, UsageError, http_port
 from mortar_infra.manifest import Site, forget_site, load_site, registered_site
-from mortar_infra.processenv import manage, process_env, require_venv
+from mortar_infra.processenv import manage, media_storage, process_env, require_venv
 from mortar_infra.urls import site_urls
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def up(site_dir: Path, admin_password: str | None = None) -> UpResult:
     clock.lap("venv")
     provision.provision(site)
     clock.lap("provision")
+    if media_storage(site) == "s3":  # a wrong endpoint, key or bucket: said now, by name
+        manage(site, "check_media_storage")
     log.info("==> migrating (public schema, tenant template, tenants)")
     for line in tenants.migrate_for_up(site, site_dir):
         log.warning(line)

@@ -19,6 +19,7 @@ from mortar_api.settings_helpers import (
     build_installed_apps,
     csrf_trusted_origins,
     database_config,
+    media_storage,
     parse_domains,
     parse_languages,
     redis_transport_options,
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "mortar_api.cms.history.AuditlogMiddleware",  # history entries name the signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mortar_api.media.objectstore.StorageErrorMiddleware",  # S3 down: a 503 naming the cause
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
 ]
 
@@ -192,30 +194,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MORTAR_MEDIA_STORAGE = env("MORTAR_MEDIA_STORAGE", default="local")
-if MORTAR_MEDIA_STORAGE == "s3":
-    _media_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
-            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
-            "location": env("AWS_LOCATION", default="media"),
-            "file_overwrite": False,
-            "default_acl": None,
-            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
-        },
-    }
-elif MORTAR_MEDIA_STORAGE == "local":
-    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-else:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"MORTAR_MEDIA_STORAGE must be 'local' or 's3', not {MORTAR_MEDIA_STORAGE!r}"
-    )
+# Removing a tenant deletes its media (folder or bucket prefix) unless this keeps them.
+MORTAR_MEDIA_KEEP_REMOVED = env.bool("MORTAR_MEDIA_KEEP_REMOVED", default=False)
+_media_storage = media_storage(env)  # local folder or S3 bucket (AWS_* variables)
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -1,6 +1,7 @@
 """The tenant management commands: happy paths and every bad-input path (nothing left behind)."""
 
 import json
+import shutil
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -194,3 +195,21 @@ def test_list_tenants_hides_template(committed_db):
     schemas = [r["schema"] for r in rows]
     assert "apitest_a" in schemas and "apitest_b" in schemas
     assert "mortar_template" not in schemas and "public" not in schemas
+
+
+def test_removed_tenant_keeps_its_media_when_asked(committed_db, settings):
+    schema = _schema()
+    call_command(
+        "add_tenant", "--schema", schema, "--domain", _host(schema), "--admin-email",
+        "k@example.com", stdout=StringIO(),
+    )  # fmt: skip
+    with schema_context(schema):
+        default_storage.save(tenant_upload_to("x")(None, "kept.txt"), ContentFile(b"k"))
+    media = Path(settings.MEDIA_ROOT) / schema
+    settings.MORTAR_MEDIA_KEEP_REMOVED = True
+    try:
+        call_command("remove_tenant", "--schema", schema, "--yes", stdout=StringIO())
+        assert not schema_exists(schema)
+        assert [p.name[:4] for p in (media / "x").iterdir()] == ["kept"]  # kept on purpose
+    finally:
+        shutil.rmtree(media, ignore_errors=True)

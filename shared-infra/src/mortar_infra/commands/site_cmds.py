@@ -130,17 +130,22 @@ def forget(slug: str, yes: bool) -> None:
     help="The archive to write (default $MORTAR_HOME/backups/<slug>/<slug>-<UTC time>.tar).",
 )
 @click.option("--with-secrets", is_flag=True, help="Include the site's .env (archive mode 600).")
+@click.option(
+    "--with-media", is_flag=True, help="Media in a bucket: copy the objects too (else listed)."
+)
 @handle_errors
-def backup(site_dir: Path, out: Path | None, with_secrets: bool) -> None:
+def backup(site_dir: Path, out: Path | None, with_secrets: bool, with_media: bool) -> None:
     """Back the site up into one archive: its database (every tenant), media, manifest.
 
     The database is a `pg_dump` (custom format), taken while the site runs; media are the
-    local media folder's files (media on S3 are not copied). Each member has its sha256 in
-    the archive's SHA256SUMS. The site's .env (secrets) only with --with-secrets.
+    local media folder's files; media in an S3 bucket are listed with their size and ETag
+    (media-objects.json), and copied too with --with-media (restore puts them back). Each
+    member has its sha256 in the archive's SHA256SUMS. The site's .env (secrets) only with
+    --with-secrets.
     """
     from mortar_infra.sitebackup import backup_site
 
-    res = backup_site(site_dir, out, with_secrets)
+    res = backup_site(site_dir, out, with_secrets, with_media)
     click.echo(
         f"==> backup written: {res.path} ({res.size / 1e6:.1f} MB, {res.media_files} "
         f"media files, {res.seconds:.1f}s)"

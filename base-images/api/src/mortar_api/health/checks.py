@@ -1,4 +1,6 @@
-"""The individual health checks; each returns "ok" or a short error string."""
+"""The individual health checks; each returns "ok" or a short error string.
+
+``storage`` is checked only when media live in a bucket (local media need no probe)."""
 
 from __future__ import annotations
 
@@ -45,9 +47,20 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
+def check_storage() -> str:
+    # A bucket: one listing call; its answer names the endpoint, credentials or bucket fault.
+    from mortar_api.media.objectstore import probe
+
+    result = probe()
+    return result if result == "ok" else f"error: {result}"
+
+
 def run_checks() -> dict[str, str]:
+    from mortar_api.media.objectstore import is_s3
+
     results = {}
-    for name, check in CHECKS.items():
+    checks = {**CHECKS, "storage": check_storage} if is_s3() else CHECKS
+    for name, check in checks.items():
         try:
             results[name] = check()
         except Exception as exc:  # a probe reports, never raises

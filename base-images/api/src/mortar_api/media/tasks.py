@@ -7,6 +7,7 @@ from celery import shared_task
 from mortar_api.cms.caching import content_changed
 
 from .models import RENDITION_WIDTHS, MediaAsset
+from .objectstore import STORAGE_ERRORS
 from .renditions import render_widths
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, *STORAGE_ERRORS),  # a disk or bucket hiccup: try again
     retry_backoff=True,
     max_retries=3,
     soft_time_limit=120,

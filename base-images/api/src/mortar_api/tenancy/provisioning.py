@@ -5,6 +5,7 @@ Used by the management commands (add_tenant, ensure_first_tenant) and the benchm
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -20,6 +21,8 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from mortar_api.settings_helpers import normalise_host
 from mortar_api.tenancy.models import Domain, Tenant
+
+log = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 HOST_RE = re.compile(
@@ -168,16 +171,23 @@ def delete_tenant(schema: str) -> None:
         hosts = list(tenant.domains.values_list("domain", flat=True))
         tenant.delete(force_drop=True)
         delete_beat_entries(schema)
-    remove_local_media(schema)
+    remove_tenant_media(schema)
     delete_cache_keys(schema, hosts)
 
 
-def remove_local_media(schema: str) -> None:
-    """Delete ``MEDIA_ROOT/<schema>/`` (local storage) so a later tenant of the same name
-    never sees the old files. Object storage (s3) is left to the bucket's lifecycle rules."""
+def remove_tenant_media(schema: str) -> None:
+    """Delete ``MEDIA_ROOT/<schema>/`` or the bucket's ``<schema>/`` prefix so a later tenant
+    of the same name never sees the old files (``MORTAR_MEDIA_KEEP_REMOVED`` keeps them)."""
     from django.core.files.storage import FileSystemStorage, default_storage
 
-    if isinstance(default_storage, FileSystemStorage):
+    from mortar_api.media.objectstore import STORAGE_ERRORS, is_s3, probe, remove_tenant_prefix
+
+    if is_s3():
+        try:
+            remove_tenant_prefix(schema)
+        except STORAGE_ERRORS:  # the tenant is gone already: finish, and say what is left
+            log.warning("tenant %s removed; its media objects were not: %s", schema, probe())
+    elif isinstance(default_storage, FileSystemStorage) and not settings.MORTAR_MEDIA_KEEP_REMOVED:
         folder = Path(default_storage.location) / schema
         if folder.is_dir():
             shutil.rmtree(folder)
