@@ -43,15 +43,7 @@ def _status() -> dict:
 
 
 def _group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process is left in the process group `pgid`."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+    return bool(procs.group_members(pgid))
 
 
 # what a role logs once it serves (gunicorn roles: their /health/ is checked instead)

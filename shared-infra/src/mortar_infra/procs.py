@@ -6,7 +6,7 @@ gets its own supervisord, started on demand and configured in its state dir
 role that dies (`kill -9`, out of memory) at once, rotates the roles' logs
 (`logs/<role>.log`), and stops a role with its whole process group (gunicorn and celery
 workers) by SIGTERM, SIGKILL after the role's timeout. Every role runs through
-`scripts/launch_role.py`, which records when it (re)loaded the site's code and a hash of
+`mortar_infra.launch`, which records when it (re)loaded the site's code and a hash of
 the environment it got (`run/<role>.json`), so `mortar site up` can tell a process that
 runs older code or an older `.env` (`stale`), and `mortar site restart` (`restart`) can
 reload it gracefully. Compose and Kubernetes runs have their own restart policies and
@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from supervisor.xmlrpc import SupervisorTransport
@@ -51,7 +51,6 @@ LOG_BACKUPS = 5
 # supervisord states in which a role has a process (BACKOFF: between two start attempts).
 _UP_STATES = ("STARTING", "RUNNING")
 _STOPPABLE = ("STARTING", "RUNNING", "BACKOFF")
-LAUNCHER = Path(__file__).resolve().parent / "scripts" / "launch_role.py"
 # Site files whose change a running process does not see until it restarts.
 _CODE_SUFFIXES = {".py", ".html", ".txt", ".json", ".toml", ".cfg", ".po", ".mo"}
 _SKIP_PARTS = {"__pycache__", "node_modules", "static", "staticfiles", "media", "tests"}
@@ -231,7 +230,7 @@ def _conf_text(site: Site) -> str:
         lines += [
             "",
             f"[program:{role}]",
-            f"command={q(sys.executable)} {q(LAUNCHER)} {q(_spec_file(site, role))}",
+            f"command={q(sys.executable)} -m mortar_infra.launch {q(_spec_file(site, role))}",
             f"directory={q(site.site_dir)}",
             "autostart=false",
             "autorestart=true",
@@ -270,8 +269,8 @@ def _ensure_supervisord(site: Site) -> None:
         capture_output=True,
         text=True,
     )
-    if proc.returncode != 0:
-        raise MortarError(
+    if proc.returncode != 0 and not wait_until(lambda: _infos(site) is not None, 2.0, 0.1):
+        raise MortarError(  # (unless a `site up` running at the same time started it)
             f"{site.slug}: supervisord did not start: {(proc.stderr or proc.stdout).strip()}"
         )
     if not wait_until(lambda: _infos(site) is not None, 15.0, 0.1, "supervisord to answer"):
@@ -395,7 +394,7 @@ def _stop_legacy(site: Site, roles: Iterable[str] = ROLES) -> list[str]:
             found[role] = pid
     for role, pid in found.items():
         timeout = STOP_TIMEOUT.get(role, DEFAULT_STOP_TIMEOUT)
-        if not wait_until(lambda p=pid: not _alive(p), timeout, 0.2, f"old {role} to stop"):
+        if not wait_until(lambda p=pid: not group_members(p), timeout, 0.2, f"old {role} to stop"):
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -403,17 +402,25 @@ def _stop_legacy(site: Site, roles: Iterable[str] = ROLES) -> list[str]:
     return list(found)
 
 
-def children(pid: int) -> set[int]:
-    """Live child processes of `pid` (a gunicorn master's workers)."""
-    out = set()
+def _live_processes() -> Iterator[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live (not zombie) process."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.add(int(stat.parent.name))
-    return out
+        if fields[0] != "Z":
+            yield int(stat.parent.name), int(fields[1]), int(fields[2])
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of `pid` (a gunicorn master's workers)."""
+    return {p for p, parent, _ in _live_processes() if parent == pid}
+
+
+def group_members(pgid: int) -> set[int]:
+    """Live processes of the process group `pgid` (a role: its main process and workers)."""
+    return {p for p, _, group in _live_processes() if group == pgid}
 
 
 def reload(site: Site, role: str, env: dict[str, str], timeout: float = 30.0) -> bool:
