@@ -140,3 +140,26 @@ def test_bad_role_and_bad_counts_are_clear_errors(site: Path) -> None:
     assert res.returncode == 2 and "-n must be 0 or more" in res.stderr
     res = mortar("site", "restart", str(site), "nope")
     assert res.returncode == 2 and "unknown role(s) nope" in res.stderr
+
+
+def test_a_killed_supervisord_is_taken_over(site: Path) -> None:
+    """Its roles run on unsupervised; the next `restart` (or `up`) ends them and starts them
+    under a new supervisord, and `down` ends them too: one copy of each role, never two."""
+    s = load_site(site)
+    pids = procs.status(s)
+    os.kill(procs.supervisord_pid(s), signal.SIGKILL)
+    assert _wait(lambda: procs.supervisord_pid(s) is None, 5)
+    assert all(_group_alive(pid) for pid in pids.values())  # still serving, unsupervised
+    ok(mortar("site", "restart", str(site)))
+    row = _status()
+    assert row["state"] == "up", row
+    for role, pid in pids.items():
+        assert not _group_alive(pid), f"the old {role} still runs"
+        assert row["processes"][role] not in (None, pid)
+
+    again = procs.status(s)
+    os.kill(procs.supervisord_pid(s), signal.SIGKILL)
+    assert _wait(lambda: procs.supervisord_pid(s) is None, 5)
+    out = ok(mortar("site", "down", str(site))).stdout + mortar("site", "status").stdout
+    for role, pid in again.items():
+        assert not _group_alive(pid), f"{role} still runs after `site down`: {out}"

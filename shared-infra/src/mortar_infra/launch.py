@@ -16,41 +16,11 @@ celery worker). It runs with mortar's own python (supervisord's), not the site's
 
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
 
-from mortar_infra.procs import group_members
-
-
-def leftovers(pgid: int, cwd: str) -> list[int]:
-    """Live processes of the process group `pgid` that run in `cwd` (pids are reused)."""
-    out = []
-    for pid in group_members(pgid):
-        try:
-            if os.readlink(f"/proc/{pid}/cwd") == cwd:
-                out.append(pid)
-        except OSError:
-            continue
-    return out
-
-
-def end_leftovers(pgid: int, cwd: str, grace: float = 3.0) -> None:
-    """SIGTERM the group's leftovers, SIGKILL what still runs after `grace` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        left = leftovers(pgid, cwd)
-        if not left:
-            return
-        print(f"--- ending {len(left)} process(es) left by pid {pgid} ({sig.name})", flush=True)
-        for pid in left:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        end = time.monotonic() + grace
-        while leftovers(pgid, cwd) and time.monotonic() < end:
-            time.sleep(0.1)
+from mortar_infra.procs import end_groups
 
 
 def main(spec_path: str) -> None:
@@ -61,7 +31,9 @@ def main(spec_path: str) -> None:
     except (OSError, ValueError):
         previous = None
     if previous and previous != os.getpid():
-        end_leftovers(previous, cwd)
+        ended = end_groups({spec["role"]: previous}, cwd, timeout=3.0)
+        if ended:
+            print(f"--- ended what the killed {spec['role']} (pid {previous}) left", flush=True)
     record = {"pid": os.getpid(), "loaded_at": time.time(), "env": spec["env_hash"]}
     Path(spec["record"]).write_text(json.dumps(record) + "\n")
     print(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {spec['role']}", flush=True)

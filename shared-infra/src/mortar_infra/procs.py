@@ -305,8 +305,8 @@ def start(
             "record": str(_record_file(site, role)),
         }
         _write_private(_spec_file(site, role), json.dumps(spec))
-    _stop_legacy(site)
-    if _infos(site) is None:  # a running supervisord keeps the config it read
+    if _infos(site) is None:  # (a running supervisord keeps the config it read)
+        _stop_unsupervised(site, ROLES)  # a new supervisord takes over every role
         conf_path(site).write_text(_conf_text(site))
     _ensure_supervisord(site)
     infos = _infos(site) or {}
@@ -330,10 +330,10 @@ def stop(site: Site, roles: Iterable[str] = ROLES) -> list[str]:
     timeout); supervisord itself exits once none of the site's roles runs. Returns the
     roles that were running."""
     roles = list(roles)
-    stopped = set(_stop_legacy(site, roles))
     infos = _infos(site)
     if infos is None:
-        return sorted(stopped)
+        return _stop_unsupervised(site, roles)
+    stopped = set()
     server = _server(site)
     for role in roles:
         info = infos.get(role, {})
@@ -373,33 +373,58 @@ def _shutdown(site: Site) -> None:
         _spec_file(site, role).unlink(missing_ok=True)
 
 
-def _stop_legacy(site: Site, roles: Iterable[str] = ROLES) -> list[str]:
-    """Stop what an older mortar started without supervisord (`run/<role>.pid`), so a site
-    moves under supervisord at its next `up`/`restart`/`down`."""
-    found: dict[str, int] = {}
+def _stop_unsupervised(site: Site, roles: Iterable[str]) -> list[str]:
+    """Stop what runs of `roles` without a live supervisord: a site whose supervisord was
+    killed (the roles' records name their processes, which run on), or one an older mortar
+    started without supervisord (`run/<role>.pid`). The next `up`/`restart` then starts them
+    under a new supervisord, and `down` leaves nothing running."""
+    groups: dict[str, int] = {}
     for role in roles:
-        path = site.state_dir / "run" / f"{role}.pid"
-        try:
-            pid = int(path.read_text().strip())
-        except (FileNotFoundError, ValueError):
-            continue
-        path.unlink()
-        try:  # a pid file outliving a reboot may name someone else's process
-            ours = os.readlink(f"/proc/{pid}/cwd") == str(Path(site.site_dir).resolve())
-        except OSError:
-            ours = False
-        if ours and _alive(pid):
-            log.info(f"==> {site.slug}: stopping {role} (started before supervisord)")
-            os.killpg(pid, signal.SIGTERM)
-            found[role] = pid
-    for role, pid in found.items():
-        timeout = STOP_TIMEOUT.get(role, DEFAULT_STOP_TIMEOUT)
-        if not wait_until(lambda p=pid: not group_members(p), timeout, 0.2, f"old {role} to stop"):
+        for path in (site.state_dir / "run" / f"{role}.pid", _record_file(site, role)):
             try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    return list(found)
+                text = path.read_text()
+                groups[role] = int(json.loads(text)["pid"] if path.suffix == ".json" else text)
+            except (FileNotFoundError, ValueError, KeyError, TypeError):
+                continue
+            path.unlink()
+    stopped = end_groups(groups, str(Path(site.site_dir).resolve()))
+    if stopped:
+        log.info(f"==> {site.slug}: stopped {', '.join(stopped)} (they ran without supervisord)")
+    return stopped
+
+
+def leftovers(pgid: int, cwd: str) -> list[int]:
+    """Live processes of the process group `pgid` that run in `cwd` (a site's folder): what
+    a role left when its main process or its supervisord was killed. The folder check keeps
+    a reused pid (after a reboot) from naming someone else's process."""
+    out = []
+    for pid in group_members(pgid):
+        try:
+            if os.readlink(f"/proc/{pid}/cwd") == cwd:
+                out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+def end_groups(groups: dict[str, int], cwd: str, timeout: float | None = None) -> list[str]:
+    """SIGTERM what runs in `cwd` of each role's process group (role -> group id), in
+    parallel; SIGKILL what is left after `timeout` (default: the role's stop timeout).
+    Returns the roles that had processes."""
+    found = {role: pgid for role, pgid in groups.items() if leftovers(pgid, cwd)}
+    started = time.monotonic()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pgid in found.values():
+            for pid in leftovers(pgid, cwd):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+        for role, pgid in found.items():
+            limit = timeout if timeout is not None else STOP_TIMEOUT.get(role, DEFAULT_STOP_TIMEOUT)
+            left = started + limit - time.monotonic() if sig == signal.SIGTERM else 5.0
+            wait_until(lambda p=pgid: not leftovers(p, cwd), left, 0.1, f"{role} to stop")
+    return sorted(found)
 
 
 def _live_processes() -> Iterator[tuple[int, int, int]]:
