@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import sys
 from pathlib import Path
 
 from infra_support import mortar, ok, write_site
+from mortar_infra import procs
+from mortar_infra.manifest import load_site
 
 
 def _home() -> Path:
@@ -50,19 +52,18 @@ def test_forget_asks_first_and_unroutes(tmp_path: Path, stack: int) -> None:
 def test_forget_refuses_a_running_site(tmp_path: Path) -> None:
     site = write_site(tmp_path, "itf_busy", ["busy.localhost"])
     ok(mortar("site", "register", str(site)))
-    run = _home() / "sites" / "itf_busy" / "run"
-    run.mkdir(parents=True, exist_ok=True)
-    # a real process of the site: pid file + cwd in the site dir (what procs.py checks)
-    proc = subprocess.Popen(["sleep", "60"], cwd=site)
+    # real processes of the site under its supervisord (what `site up` starts)
+    (site / "Procfile").write_text("".join(f"{role}: sleep 60\n" for role in procs.ROLES))
+    s = load_site(site)
+    procs.start(s, Path(sys.executable), {}, roles=["api"])
     try:
-        (run / "api.pid").write_text(f"{proc.pid}\n")
         res = mortar("site", "forget", "itf_busy", "--yes")
         assert res.returncode == 2
         assert f"`mortar site down {site}` first" in res.stderr
         assert (_home() / "sites" / "itf_busy" / "site.json").is_file()
     finally:
-        proc.kill()
-        proc.wait()
+        procs.stop(s)
+    assert procs.supervisord_pid(s) is None
 
 
 def test_deleted_folder_is_flagged_then_forgotten(tmp_path: Path, stack: int) -> None:

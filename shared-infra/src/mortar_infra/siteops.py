@@ -152,10 +152,7 @@ def restart(site_dir: Path, roles: list[str]) -> dict[str, str]:
     """
     site = load_site(site_dir)
     python = require_venv(site, site_dir)
-    unknown = [r for r in roles if r not in procs.ROLES]
-    if unknown:
-        raise UsageError(f"unknown role(s) {', '.join(unknown)}; roles: {', '.join(procs.ROLES)}")
-    roles = [r for r in procs.ROLES if r in roles] if roles else list(procs.ROLES)
+    roles = procs.check_roles(roles)
     env = process_env(site)
     running = procs.status(site)
     done = {role: _restart_one(site, role, running[role], env) for role in roles}

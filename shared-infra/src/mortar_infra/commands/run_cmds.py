@@ -1,9 +1,10 @@
-"""Commands: `mortar site up/down/restart/manage/status`, `mortar tenant add`, `mortar demo`."""
+"""Commands: `mortar site up/down/restart/logs/manage/status`, `tenant add`, `demo`."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -88,6 +89,25 @@ def manage(site_dir: Path, args: tuple[str, ...]) -> None:
     from mortar_infra.processenv import run_manage
 
     sys.exit(handle_errors(run_manage)(site_dir, list(args)))
+
+
+@site.command()
+@click.argument("site_dir", type=SITE_DIR)
+@click.argument("roles", nargs=-1)
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C ends).")
+@click.option("-n", "--lines", default=20, show_default=True, help="Lines from each log's end.")
+@handle_errors
+def logs(site_dir: Path, roles: tuple[str, ...], follow: bool, lines: int) -> None:
+    """The last lines of the site's logs (all, or the ROLES given: api web worker beat).
+
+    Logs live in the site's state dir (`logs/<role>.log`), rotated by supervisord at 10 MB
+    with 5 old files kept; -f follows them across rotations.
+    """
+    from mortar_infra import procs
+    from mortar_infra.manifest import load_site
+
+    argv = procs.tail_command(load_site(site_dir), roles, lines, follow)
+    os.execvp(argv[0], argv)  # noqa: S606 - tail takes over (-f runs until Ctrl-C)
 
 
 @site.command(name="status")
