@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from mortar_infra import nginx, privateservers
+from mortar_infra import nginx, privateservers, tls
 from mortar_infra.config import (
     DEFAULT_POSTGRES_ADMIN_URL,
     DEFAULT_REDIS_ADMIN_URL,
@@ -100,17 +100,27 @@ def _modes(state: dict[str, Any]) -> set[str]:
     return {state.get(part, {}).get("mode", "external") for part in ("postgres", "redis")}
 
 
-def up(private: bool = False) -> dict[str, Any]:
-    """Bring the stack up (idempotent); returns the recorded state."""
+def up(private: bool = False, https: bool | None = None) -> dict[str, Any]:
+    """Bring the stack up (idempotent); returns the recorded state.
+
+    `https` True/False turns HTTPS on/off and is remembered; None keeps what was recorded.
+    """
     port = http_port()
     mortar_home().mkdir(parents=True, exist_ok=True)
     state = servers_up(private)
+    if https is not None:
+        state["https"] = {**state.get("https", {}), "enabled": https}
+        write_json(infra_state_file(), state)  # read by the renderers below
+    if tls.https_enabled():
+        root = tls.ensure_local_ca()
+        log.info(f"==> https on 127.0.0.1:{tls.https_port()}; local CA root: {root}")
 
     log.info(f"==> nginx: config in {nginx.prefix()}, listening on 127.0.0.1:{port}")
     with nginx.config_lock():
         nginx.ensure_layout(port)
         for site in all_sites():  # re-render registered vhosts (the port may have changed)
             if nginx.vhost_path(site.slug).exists():
+                nginx.ensure_cert(site)
                 write_atomic(nginx.vhost_path(site.slug), nginx.render_vhost(site, "native", port))
         if nginx.running_pid():
             nginx.check_config()
@@ -119,6 +129,8 @@ def up(private: bool = False) -> dict[str, Any]:
             nginx.start()
             state["nginx"] = {"started": True}
     state["http_port"] = port
+    if tls.https_enabled():
+        state["https"]["port"] = tls.https_port()
     write_json(infra_state_file(), state)
     return state
 

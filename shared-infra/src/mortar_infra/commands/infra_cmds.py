@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mortar_infra import nginx
+from mortar_infra import nginx, tls
 from mortar_infra.cli import infra
 from mortar_infra.clitools import handle_errors
 from mortar_infra.config import UsageError
@@ -29,8 +29,14 @@ log = logging.getLogger(__name__)
     is_flag=True,
     help="Start private PostgreSQL/Redis under $MORTAR_HOME even if the machine's answer.",
 )
+@click.option(
+    "--https/--no-https",
+    default=None,
+    help="Serve every site over HTTPS on 127.0.0.1:$MORTAR_HTTPS_PORT (8443) too, HTTP "
+    "redirecting to it (remembered; default: as before).",
+)
 @handle_errors
-def up(private: bool) -> None:
+def up(private: bool, https: bool | None) -> None:
     """Bring the native shared stack up (idempotent).
 
     nginx runs as a user process on 127.0.0.1:$MORTAR_HTTP_PORT (default 8080).
@@ -40,8 +46,13 @@ def up(private: bool) -> None:
     from mortar_infra import native  # psycopg/redis only when needed
     from mortar_infra.stackstatus import stack_status
 
-    native.up(private=private)
+    native.up(private=private, https=https)
     _print_status(stack_status())
+    if tls.https_enabled():
+        root = tls.ca_cert_path()
+        click.echo(f"https     127.0.0.1:{tls.https_port()}")
+        click.echo(f"local CA  {root}  (trust it once in your browser; see docs/shared-infra.md)")
+        click.echo(f"          spki sha256 {tls.spki_sha256(root)}")
 
 
 @infra.command()
