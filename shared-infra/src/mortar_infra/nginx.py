@@ -25,7 +25,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -156,12 +156,17 @@ def compose_cert(slug: str) -> Cert:
     return Cert(d / "fullchain.pem", d / "privkey.pem", "local")
 
 
-def _tls_context(site: Site, mode: Mode) -> dict[str, str | bool] | None:
-    """The vhost's TLS server (None: HTTP only): HTTPS is on and the site has a certificate."""
+def _tls_context(site: Site, mode: Mode) -> dict[str, Any] | None:
+    """The vhost's TLS server (None: HTTP only): HTTPS is on and the site has a certificate;
+    `names` are the site's domains it names (the others stay on HTTP until it does)."""
     if not tls.https_enabled():
         return None
     cert = tls.site_cert(site.slug)
     if cert is None:
+        return None
+    named = set(tls.cert_domains_of(cert.fullchain))
+    names = [d for d in site.all_domains if d in named]
+    if not names:
         return None
     where = cert if mode == "native" else compose_cert(site.slug)
     port = tls.https_port()
@@ -171,6 +176,7 @@ def _tls_context(site: Site, mode: Mode) -> dict[str, str | bool] | None:
         "key": str(where.key),
         "hsts": cert.source == "acme",  # a real CA's certificate, not the local one
         "port_suffix": "" if port == 443 else f":{port}",
+        "names": names,
     }
 
 
@@ -236,6 +242,7 @@ def render_vhost(
         )
         if root
     ]
+    tls_ctx = _tls_context(site, mode)
     media_hosts: dict[str, list[str]] = {}
     if files.media:
         for domain in site.all_domains:
@@ -249,12 +256,23 @@ def render_vhost(
         limits=limits(site),
         contact_path=contact_path(env),
         listen=_listen(mode, port),
-        tls=_tls_context(site, mode),
+        tls=tls_ctx,
+        servers=_servers(site, tls_ctx),
         webroot=str(acme_webroot()) if mode == "native" and tls.https_enabled() else None,
         api=api,
         web=web,
         log_dir=log_dir,
         client_max_body_size=site.client_max_body_size,
+    )
+
+
+def _servers(site: Site, tls_ctx: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The site's full servers: TLS for the names its certificate covers, HTTP for the rest."""
+    if tls_ctx is None:
+        return [{"tls": None, "names": site.all_domains}]
+    rest = [d for d in site.all_domains if d not in tls_ctx["names"]]
+    return [{"tls": tls_ctx, "names": tls_ctx["names"]}] + (
+        [{"tls": None, "names": rest}] if rest else []
     )
 
 

@@ -78,6 +78,17 @@ def acme_directory() -> str | None:
     return os.environ.get("MORTAR_ACME_DIRECTORY") or https_state().get("acme_directory")
 
 
+def acme_email() -> str | None:
+    """The ACME account's contact (`MORTAR_ACME_EMAIL` or `--acme-email`); None: none."""
+    return os.environ.get("MORTAR_ACME_EMAIL") or https_state().get("acme_email")
+
+
+def acme_ca_bundle() -> str | None:
+    """CA file to trust for the ACME server's own HTTPS (a private CA such as Pebble or
+    step-ca): `MORTAR_ACME_CA_BUNDLE` or `--acme-ca-bundle`; None: the system's."""
+    return os.environ.get("MORTAR_ACME_CA_BUNDLE") or https_state().get("acme_ca_bundle")
+
+
 def tls_dir() -> Path:
     return mortar_home() / "tls"
 
@@ -174,6 +185,12 @@ def cert_domains(cert: x509.Certificate) -> list[str]:
     return sorted(san.get_values_for_type(x509.DNSName))
 
 
+def cert_domains_of(path: Path) -> list[str]:
+    """The DNS names the first certificate in `path` covers (none if unreadable)."""
+    cert = _load_cert(path)
+    return cert_domains(cert) if cert else []
+
+
 def not_after(path: Path) -> dt.datetime | None:
     cert = _load_cert(path)
     return cert.not_valid_after_utc if cert else None
@@ -249,11 +266,13 @@ def ensure_local_cert(slug: str, domains: list[str]) -> Cert:
 
 def site_cert(slug: str) -> Cert | None:
     """The certificate nginx serves for `slug`: ACME's when there is one, else the local
-    CA's, else None (the site is then served on HTTP only)."""
-    for cert in (
-        Cert(acme_dir(slug) / "fullchain.pem", acme_dir(slug) / "privkey.pem", "acme"),
-        Cert(local_dir(slug) / "fullchain.pem", local_dir(slug) / "privkey.pem", "local"),
-    ):
+    CA's unless an ACME server is set (visitors would not trust it), else None (the site is
+    then served on HTTP only)."""
+    candidates = [Cert(acme_dir(slug) / "fullchain.pem", acme_dir(slug) / "privkey.pem", "acme")]
+    if not acme_directory():
+        local = local_dir(slug)
+        candidates.append(Cert(local / "fullchain.pem", local / "privkey.pem", "local"))
+    for cert in candidates:
         if cert.fullchain.is_file() and cert.key.is_file():
             return cert
     return None
