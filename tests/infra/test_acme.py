@@ -106,8 +106,9 @@ def pebble(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pebble]:
         root.write_bytes(conn.getresponse().read())
         conn.close()
         directory = f"https://localhost:{listen}/dir"
-        ok(mortar("infra", "up", "--https", "--acme-directory", directory,
-                  "--acme-ca-bundle", str(api_root)))  # fmt: skip
+        up = ok(mortar("infra", "up", "--https", "--acme-directory", directory,
+                       "--acme-ca-bundle", str(api_root)))  # fmt: skip
+        assert f"ok   https     acme      127.0.0.1:{https}  ({directory})" in up.stdout
         yield Pebble(directory, root, https, http)
     finally:
         mortar("infra", "down")

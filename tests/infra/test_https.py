@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from infra_support import free_port, mortar, ok, write_site
 from mortar_infra import nginx, tls
+from mortar_infra.config import UsageError
 from mortar_infra.manifest import load_site
 
 CHROMIUM = os.environ.get("MORTAR_CHROMIUM", "/usr/bin/chromium")
@@ -91,6 +92,7 @@ def test_every_site_is_served_over_tls_signed_by_the_local_root(
     https_stack: Https, tmp_path: Path, upstreams
 ) -> None:
     assert f"local CA  {https_stack.root}" in https_stack.up_output
+    assert f"ok   https     local-ca  127.0.0.1:{https_stack.https}" in https_stack.up_output
     _site(tmp_path, upstreams, "ita_alpha", ["alpha.localhost", "www.alpha.localhost"])
     _site(tmp_path, upstreams, "ita_beta", ["beta.localhost"])
     for host, upstream in (
@@ -269,3 +271,29 @@ def test_compose_rendering_serves_tls_on_443_with_the_copied_certificates(
         text=True,
     )
     assert res.returncode == 0, res.stderr
+
+
+def test_bad_input_is_refused_before_anything_changes(tmp_path: Path, monkeypatch) -> None:
+    for args, env, message in (
+        (["--https"], {"MORTAR_HTTPS_PORT": "https"}, "MORTAR_HTTPS_PORT must be a port number"),
+        (["--https"], {"MORTAR_HTTPS_PORT": "70000"}, "MORTAR_HTTPS_PORT out of range: 70000"),
+        (["--acme-directory", "acme.example/dir"], {}, "--acme-directory must be an http(s) URL"),
+        (["--acme-ca-bundle", str(tmp_path / "none.pem")], {}, "none.pem: no such file"),
+    ):
+        with monkeypatch.context() as m:
+            for k, v in env.items():
+                m.setenv(k, v)
+            res = mortar("infra", "up", *args)
+        assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
+        assert not tls.https_enabled() and not (tmp_path / "home" / "nginx").exists()
+    res = mortar("infra", "renew")  # nothing to renew from
+    assert res.returncode == 2 and "no ACME server set" in res.stderr
+
+
+def test_a_damaged_local_root_is_reported_not_served(
+    https_stack: Https, tmp_path: Path, upstreams
+) -> None:
+    https_stack.root.write_text("not a certificate\n")
+    with pytest.raises(UsageError, match=r"root\.pem is not a PEM certificate; remove"):
+        _site(tmp_path, upstreams, "ita_alpha", ["alpha.localhost"])
+    assert not nginx.vhost_path("ita_alpha").exists()  # nothing half-routed

@@ -77,16 +77,11 @@ def up(
         raise UsageError(f"--acme-ca-bundle {acme_ca_bundle}: no such file")
     if acme_directory and not acme_directory.startswith(("https://", "http://")):
         raise UsageError(f"--acme-directory must be an http(s) URL, got {acme_directory!r}")
+    if https or (https is None and tls.https_enabled()):
+        tls.https_port()  # a wrong MORTAR_HTTPS_PORT fails here, before anything changes
     native.up(private=private, https=https, acme=acme)
     _print_status(stack_status())
-    if not tls.https_enabled():
-        return
-    click.echo(f"https     127.0.0.1:{tls.https_port()}")
-    if tls.acme_directory():
-        click.echo(
-            f"acme      {tls.acme_directory()}  (`mortar site up` issues, `infra renew` renews)"
-        )
-    else:
+    if tls.https_enabled() and not tls.acme_directory():  # the https line says where
         root = tls.ca_cert_path()
         click.echo(f"local CA  {root}  (trust it once in your browser; see docs/shared-infra.md)")
         click.echo(f"          spki sha256 {tls.spki_sha256(root)}")
