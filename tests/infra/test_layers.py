@@ -14,9 +14,9 @@ import mortar_infra
 PKG = Path(mortar_infra.__file__).resolve().parent
 LAYERS = [
     {"config", "progress", "polling"},  # the environment, output, the wait loop
-    {"envfile", "manifest", "sitefiles", "archive"},  # a site's files, the backup format
+    {"envfile", "manifest", "sitefiles", "archive", "tls"},  # a site's files, backups, certs
     {"urls", "procs", "siteenv", "nginx"},  # one mechanism each
-    {"provision", "processenv", "probes", "compose", "dumps", "launch"},
+    {"provision", "processenv", "probes", "compose", "dumps", "launch", "acme"},
     {"privateservers", "stackstatus", "tenants"},
     {"native", "siteops", "tenantbackup"},  # the stack's and a site's life: up, down, ...
     {"demo", "servers", "sitebackup", "siteupgrade"},

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from mortar_infra import nginx, privateservers
+from mortar_infra import nginx, privateservers, tls
 from mortar_infra.config import (
     DEFAULT_POSTGRES_ADMIN_URL,
     DEFAULT_REDIS_ADMIN_URL,
@@ -100,17 +100,34 @@ def _modes(state: dict[str, Any]) -> set[str]:
     return {state.get(part, {}).get("mode", "external") for part in ("postgres", "redis")}
 
 
-def up(private: bool = False) -> dict[str, Any]:
-    """Bring the stack up (idempotent); returns the recorded state."""
+def up(
+    private: bool = False, https: bool | None = None, acme: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Bring the stack up (idempotent); returns the recorded state.
+
+    `https` True/False turns HTTPS on/off and is remembered; None keeps what was recorded.
+    `acme` (`acme_directory`, `acme_email`, `acme_ca_bundle`; "" forgets one) is remembered
+    likewise: certificates then come from that ACME server (`mortar_infra.acme`).
+    """
     port = http_port()
     mortar_home().mkdir(parents=True, exist_ok=True)
     state = servers_up(private)
+    if https is not None or acme:
+        settings = {**state.get("https", {}), **(acme or {})}
+        if https is not None:
+            settings["enabled"] = https
+        state["https"] = {k: v for k, v in settings.items() if v != ""}
+        write_json(infra_state_file(), state)  # read by the renderers below
+    if tls.https_enabled() and not tls.acme_directory():
+        root = tls.ensure_local_ca()
+        log.info(f"==> https on 127.0.0.1:{tls.https_port()}; local CA root: {root}")
 
     log.info(f"==> nginx: config in {nginx.prefix()}, listening on 127.0.0.1:{port}")
     with nginx.config_lock():
         nginx.ensure_layout(port)
         for site in all_sites():  # re-render registered vhosts (the port may have changed)
             if nginx.vhost_path(site.slug).exists():
+                nginx.ensure_cert(site)
                 write_atomic(nginx.vhost_path(site.slug), nginx.render_vhost(site, "native", port))
         if nginx.running_pid():
             nginx.check_config()
@@ -119,6 +136,10 @@ def up(private: bool = False) -> dict[str, Any]:
             nginx.start()
             state["nginx"] = {"started": True}
     state["http_port"] = port
+    if tls.https_enabled():
+        state["https"]["port"] = tls.https_port()
+        if tls.acme_directory():
+            log.info(f"==> https: certificates from {tls.acme_directory()} (`site up` issues)")
     write_json(infra_state_file(), state)
     return state
 

@@ -25,11 +25,11 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from mortar_infra import sitefiles
+from mortar_infra import sitefiles, tls
 from mortar_infra.config import (
     MortarError,
     UsageError,
@@ -42,6 +42,7 @@ from mortar_infra.config import (
 from mortar_infra.envfile import read_env
 from mortar_infra.manifest import LIMITS, Site, all_sites
 from mortar_infra.polling import wait_until
+from mortar_infra.tls import Cert
 
 log = logging.getLogger(__name__)
 Mode = Literal["native", "compose"]
@@ -138,6 +139,47 @@ def _listen(mode: Mode, port: int | None) -> str:
     return "80" if mode == "compose" else f"127.0.0.1:{port or http_port()}"
 
 
+def _https_listen(mode: Mode) -> str:
+    return "443" if mode == "compose" else f"127.0.0.1:{tls.https_port()}"
+
+
+def acme_webroot() -> Path:
+    """Where certbot writes HTTP-01 challenges and nginx reads them (`/.well-known/
+    acme-challenge/`): beside the temp files, a folder nginx's workers can enter as root."""
+    return temp_dir() / "acme"
+
+
+def compose_cert(slug: str) -> Cert:
+    """Where a site's certificate is inside the Compose nginx (`render_all` copies it to
+    `<out>/tls/<slug>/`, mounted at /etc/nginx/tls)."""
+    d = Path(COMPOSE_CONF_DIR) / "tls" / slug
+    return Cert(d / "fullchain.pem", d / "privkey.pem", "local")
+
+
+def _tls_context(site: Site, mode: Mode) -> dict[str, Any] | None:
+    """The vhost's TLS server (None: HTTP only): HTTPS is on and the site has a certificate;
+    `names` are the site's domains it names (the others stay on HTTP until it does)."""
+    if not tls.https_enabled():
+        return None
+    cert = tls.site_cert(site.slug)
+    if cert is None:
+        return None
+    named = set(tls.cert_domains_of(cert.fullchain))
+    names = [d for d in site.all_domains if d in named]
+    if not names:
+        return None
+    where = cert if mode == "native" else compose_cert(site.slug)
+    port = tls.https_port()
+    return {
+        "listen": _https_listen(mode),
+        "cert": str(where.fullchain),
+        "key": str(where.key),
+        "hsts": cert.source == "acme",  # a real CA's certificate, not the local one
+        "port_suffix": "" if port == 443 else f":{port}",
+        "names": names,
+    }
+
+
 def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | None = None) -> str:
     """The main nginx.conf; `conf_dir` overrides where compose-mode paths point (for tests)."""
     if mode == "native":
@@ -162,8 +204,10 @@ def render_main(mode: Mode = "native", port: int | None = None, conf_dir: str | 
             "resolver": "127.0.0.11",
             "worker_user": None,
         }
+    https = {"listen": _https_listen(mode)} if tls.https_enabled() else None
     return _env.get_template("nginx.conf.j2").render(
         mode=mode,
+        https=https,
         csp=CONTENT_SECURITY_POLICY,
         admin_csp=ADMIN_CONTENT_SECURITY_POLICY,
         permissions_policy=PERMISSIONS_POLICY,
@@ -198,6 +242,7 @@ def render_vhost(
         )
         if root
     ]
+    tls_ctx = _tls_context(site, mode)
     media_hosts: dict[str, list[str]] = {}
     if files.media:
         for domain in site.all_domains:
@@ -211,10 +256,23 @@ def render_vhost(
         limits=limits(site),
         contact_path=contact_path(env),
         listen=_listen(mode, port),
+        tls=tls_ctx,
+        servers=_servers(site, tls_ctx),
+        webroot=str(acme_webroot()) if mode == "native" and tls.https_enabled() else None,
         api=api,
         web=web,
         log_dir=log_dir,
         client_max_body_size=site.client_max_body_size,
+    )
+
+
+def _servers(site: Site, tls_ctx: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The site's full servers: TLS for the names its certificate covers, HTTP for the rest."""
+    if tls_ctx is None:
+        return [{"tls": None, "names": site.all_domains}]
+    rest = [d for d in site.all_domains if d not in tls_ctx["names"]]
+    return [{"tls": tls_ctx, "names": tls_ctx["names"]}] + (
+        [{"tls": None, "names": rest}] if rest else []
     )
 
 
@@ -256,6 +314,8 @@ def ensure_layout(port: int | None = None) -> None:
         (prefix() / sub).mkdir(parents=True, exist_ok=True)
     temp_dir().parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     temp_dir().mkdir(mode=0o755, exist_ok=True)
+    if tls.https_enabled():
+        acme_webroot().mkdir(mode=0o755, exist_ok=True)
     write_atomic(conf_path(), render_main("native", port))
 
 
@@ -427,7 +487,18 @@ def register(site: Site) -> bool:
             taken = sorted(mine & set(other.all_domains))
             if taken:
                 raise UsageError(f"domain {taken[0]} is already served by site {other.slug}")
+    ensure_cert(site)
     return apply_vhost(site.slug, render_vhost(site, "native"))
+
+
+def ensure_cert(site: Site) -> None:
+    """With HTTPS on, a site without a certificate from ACME gets (or keeps) one from the
+    local CA covering all its domains; with ACME configured, nothing here (`acme` issues)."""
+    if not tls.https_enabled() or tls.acme_directory():
+        return
+    current = tls.site_cert(site.slug)
+    if current is None or current.source == "local":
+        tls.ensure_local_cert(site.slug, site.all_domains)
 
 
 def unregister(slug: str) -> bool:
@@ -454,6 +525,8 @@ def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = 
     """Write nginx.conf + sites/<slug>.conf for `sites` into `out_dir` (compose or native)."""
     written = []
     (out_dir / "sites").mkdir(parents=True, exist_ok=True)
+    if mode == "compose":
+        (out_dir / "tls").mkdir(exist_ok=True)  # mounted by compose.yml, even when empty
     main = out_dir / "nginx.conf"
     write_atomic(main, render_main(mode, port))
     written.append(main)
@@ -465,4 +538,10 @@ def render_all(mode: Mode, out_dir: Path, sites: list[Site], port: int | None = 
         p = out_dir / "sites" / f"{s.slug}.conf"
         write_atomic(p, render_vhost(s, mode, port))
         written.append(p)
+        cert = tls.site_cert(s.slug) if mode == "compose" and tls.https_enabled() else None
+        if cert:  # the container reads it from <out>/tls (mounted at /etc/nginx/tls)
+            dest = out_dir / "tls" / s.slug
+            write_atomic(dest / "fullchain.pem", cert.fullchain.read_text())
+            write_atomic(dest / "privkey.pem", cert.key.read_text(), mode=0o600)
+            written.append(dest / "fullchain.pem")
     return written

@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mortar_infra import nginx, probes, procs, provision, siteenv, tenants
-from mortar_infra.config import MortarError, UsageError, http_port
+from mortar_infra import acme, nginx, probes, procs, provision, siteenv, tenants
+from mortar_infra.config import MortarError, UsageError
 from mortar_infra.manifest import Site, forget_site, load_site, registered_site
 from mortar_infra.processenv import manage, media_storage, process_env, require_venv
 from mortar_infra.urls import site_urls
@@ -99,7 +99,8 @@ def up(site_dir: Path, admin_password: str | None = None) -> UpResult:
         if not already:
             procs.stop(site)
         raise
-    status, _ = probes.http_get(f"http://127.0.0.1:{http_port()}/health/", host=site.domains[0])
+    acme.secure(site)  # a certificate from the ACME server, when one is set
+    status = probes.edge_health(site)
     if status != 200:
         raise MortarError(f"{site.slug} is up but nginx answers {status} for {site.domains[0]}")
     clock.lap("nginx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mortar_infra import nginx
+from mortar_infra import nginx, tls
 from mortar_infra.config import (
     http_port,
     infra_state_file,
@@ -21,8 +21,8 @@ from mortar_infra.urls import redact
 
 @dataclass
 class Component:
-    name: str  # nginx | postgres | redis
-    mode: str  # native (nginx) | external | private
+    name: str  # nginx | https (with `infra up --https`) | postgres | redis
+    mode: str  # native (nginx) | external | private | local-ca, acme (https)
     address: str  # host:port or URL, password redacted
     ok: bool
     detail: str  # pid, server version, or why it does not answer
@@ -74,6 +74,18 @@ def stack_status() -> StackStatus:
             *redis_ok(r_url),
         ),
     ]  # fmt: skip
+    if tls.https_enabled():
+        directory = tls.acme_directory()
+        components.insert(
+            1,
+            Component(
+                "https",
+                "acme" if directory else "local-ca",
+                f"127.0.0.1:{tls.https_port()}",
+                bool(pid) and tcp_ok(tls.https_port()),
+                directory or f"root {tls.ca_cert_path()}",
+            ),
+        )
     sites = [
         KnownSite(
             slug=s.slug,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from mortar_infra import dumps, nginx
+from mortar_infra import acme, dumps, nginx
 from mortar_infra.config import UsageError
 from mortar_infra.manifest import (
     Site,
@@ -79,6 +79,8 @@ def route_domains(
         site = remove_domains(site.slug, list(removed))
     if nginx.vhost_path(site.slug).exists():
         nginx.route(site)
+        if added:
+            acme.secure(site)  # the certificate now has to name the new domains too
     return site
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from mortar_infra import tls
 from mortar_infra.config import http_port
 from mortar_infra.manifest import Site
 
@@ -17,10 +18,14 @@ def redact(url: str) -> str:
     return url
 
 
-def site_url(domain: str) -> str:
-    """Where a visitor reaches `domain` through the native nginx."""
+def site_url(domain: str, slug: str | None = None) -> str:
+    """Where a visitor reaches `domain` (of site `slug`) through the native nginx: over
+    HTTPS when the site is served with a certificate (`infra up --https`)."""
+    if slug and tls.https_enabled() and tls.site_cert(slug):
+        port = tls.https_port()
+        return f"https://{domain}/" if port == 443 else f"https://{domain}:{port}/"
     return f"http://{domain}:{http_port()}/"
 
 
 def site_urls(site: Site) -> list[str]:
-    return [site_url(d) for d in site.all_domains]
+    return [site_url(d, site.slug) for d in site.all_domains]

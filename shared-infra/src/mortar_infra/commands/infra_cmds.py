@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mortar_infra import nginx
+from mortar_infra import nginx, tls
 from mortar_infra.cli import infra
 from mortar_infra.clitools import handle_errors
 from mortar_infra.config import UsageError
@@ -29,8 +29,32 @@ log = logging.getLogger(__name__)
     is_flag=True,
     help="Start private PostgreSQL/Redis under $MORTAR_HOME even if the machine's answer.",
 )
+@click.option(
+    "--https/--no-https",
+    default=None,
+    help="Serve every site over HTTPS on 127.0.0.1:$MORTAR_HTTPS_PORT (8443) too, HTTP "
+    "redirecting to it (remembered; default: as before).",
+)
+@click.option(
+    "--acme-directory",
+    metavar="URL",
+    help="Get each site's certificate from this ACME server (e.g. "
+    "https://acme-v02.api.letsencrypt.org/directory) instead of the local CA; '' forgets it.",
+)
+@click.option("--acme-email", metavar="EMAIL", help="The ACME account's contact address.")
+@click.option(
+    "--acme-ca-bundle",
+    metavar="FILE",
+    help="CA file to trust for the ACME server's own HTTPS (a private CA such as Pebble).",
+)
 @handle_errors
-def up(private: bool) -> None:
+def up(
+    private: bool,
+    https: bool | None,
+    acme_directory: str | None,
+    acme_email: str | None,
+    acme_ca_bundle: str | None,
+) -> None:
     """Bring the native shared stack up (idempotent).
 
     nginx runs as a user process on 127.0.0.1:$MORTAR_HTTP_PORT (default 8080).
@@ -40,8 +64,51 @@ def up(private: bool) -> None:
     from mortar_infra import native  # psycopg/redis only when needed
     from mortar_infra.stackstatus import stack_status
 
-    native.up(private=private)
+    acme = {
+        key: value
+        for key, value in (
+            ("acme_directory", acme_directory),
+            ("acme_email", acme_email),
+            ("acme_ca_bundle", acme_ca_bundle and str(Path(acme_ca_bundle).resolve())),
+        )
+        if value is not None
+    }
+    if acme_ca_bundle and not Path(acme_ca_bundle).is_file():
+        raise UsageError(f"--acme-ca-bundle {acme_ca_bundle}: no such file")
+    if acme_directory and not acme_directory.startswith(("https://", "http://")):
+        raise UsageError(f"--acme-directory must be an http(s) URL, got {acme_directory!r}")
+    if https or (https is None and tls.https_enabled()):
+        tls.https_port()  # a wrong MORTAR_HTTPS_PORT fails here, before anything changes
+    native.up(private=private, https=https, acme=acme)
     _print_status(stack_status())
+    if tls.https_enabled() and not tls.acme_directory():  # the https line says where
+        root = tls.ca_cert_path()
+        click.echo(f"local CA  {root}  (trust it once in your browser; see docs/shared-infra.md)")
+        click.echo(f"          spki sha256 {tls.spki_sha256(root)}")
+
+
+@infra.command()
+@click.option("--force", is_flag=True, help="Renew every certificate, due or not.")
+@handle_errors
+def renew(force: bool) -> None:
+    """Renew ACME certificates due within 30 days (all with --force); reload nginx gracefully.
+
+    Run it daily (a systemd timer or cron line: see docs/shared-infra.md). Exit 1 if any
+    site's renewal failed (that site keeps its current certificate).
+    """
+    from mortar_infra import acme
+
+    if not (tls.https_enabled() and tls.acme_directory()):
+        raise UsageError("no ACME server set: `mortar infra up --https --acme-directory URL`")
+    failed = False
+    for site in all_sites():
+        if not nginx.vhost_path(site.slug).exists():
+            continue
+        out = acme.secure(site, force=force)
+        click.echo(f"{site.slug:<16} {out.state:<8} {out.detail}")
+        failed = failed or out.state == "failed"
+    if failed:
+        sys.exit(1)
 
 
 @infra.command()

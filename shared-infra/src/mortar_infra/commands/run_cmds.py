@@ -151,11 +151,12 @@ def add(
     The tenant starts with its site name in every language, a published welcome home page
     and a header menu (unless --empty).
     """
+    from mortar_infra.manifest import load_site
     from mortar_infra.tenants import add_tenant
     from mortar_infra.urls import site_url
 
     lines = add_tenant(site_dir, domain, admin_email, name=name, empty=empty)
-    click.echo(f"==> tenant for {domain} ready: {site_url(domain)}")
+    click.echo(f"==> tenant for {domain} ready: {site_url(domain, load_site(site_dir).slug)}")
     for line in lines:
         click.echo(f"    {line}")
 

@@ -149,8 +149,10 @@ def restore(site_dir: Path, archive: Path, as_schema: str | None, domain: str | 
     beside the original). An existing schema or domain is never overwritten. Its domains
     are routed through nginx like `mortar tenant add` does; cached pages are dropped.
     """
+    from mortar_infra.manifest import load_site
     from mortar_infra.tenantbackup import restore_tenant
     from mortar_infra.urls import site_url
 
     schema, domains = restore_tenant(site_dir, archive, as_schema, domain)
-    click.echo(f"==> tenant {schema} restored: {' '.join(site_url(d) for d in domains)}")
+    slug = load_site(site_dir).slug
+    click.echo(f"==> tenant {schema} restored: {' '.join(site_url(d, slug) for d in domains)}")
