@@ -16,6 +16,8 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Files only an S3 site needs (removed for local media storage).
 S3_ONLY = ["deploy/s3-cors.json", "deploy/S3.md"]
+# Each CI tool's files; the ones of the tools not chosen (ci_tool) are removed.
+CI_FILES = {"github": [".github"], "gitlab": [".gitlab-ci.yml"]}
 
 
 def env_lines(a: dict) -> list[str]:
@@ -73,6 +75,13 @@ def write_env(path: Path, lines: list[str]) -> None:
     os.replace(tmp, path)
 
 
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def main() -> None:
     site_dir = Path.cwd()
     if ANSWERS["media_storage"] != "s3":
@@ -81,6 +90,10 @@ def main() -> None:
         deploy = site_dir / "deploy"
         if deploy.is_dir() and not any(deploy.iterdir()):
             shutil.rmtree(deploy)
+    for tool, paths in CI_FILES.items():
+        if tool != ANSWERS["ci_tool"]:
+            for rel in paths:
+                remove(site_dir / rel)
     write_env(site_dir / ".env", env_lines(ANSWERS))
     domain = ANSWERS["domain"]
     port = os.environ.get("MORTAR_HTTP_PORT") or "8080"
