@@ -50,6 +50,8 @@ def env_lines(a: dict) -> list[str]:
         f"MORTAR_MEDIA_STORAGE={a['media_storage']}",
         "EMAIL_URL=consolemail://",
         f"DEFAULT_FROM_EMAIL=noreply@{a['domain']}",
+        "# Error reports: a Sentry DSN turns sentry-sdk on (api, web, worker, beat); empty = off.",
+        "SENTRY_DSN=",
     ]
     if a["media_storage"] == "s3":
         lines += [

@@ -11,12 +11,14 @@ import os
 from pathlib import Path
 
 import environ
+from mortar_contract.errortracking import init_sentry
 from mortar_contract.prefix import redis_prefix
 
 from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
+    connection_schema,
     csrf_trusted_origins,
     database_config,
     parse_domains,
@@ -321,3 +323,10 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "WARNING"},
     },
 }
+
+# --- error reports: sentry-sdk when SENTRY_DSN is set (mortar_contract.errortracking) ------
+# Started here, so every process that loads these settings reports: gunicorn (api), the
+# Celery worker and beat, migrate and management commands (MORTAR_ROLE, set by run.py, says
+# which; anything else, e.g. manage.py, is "manage").
+_role = os.environ.get("MORTAR_ROLE") or "manage"  # run.py sets api, worker, beat, migrate
+SENTRY_ENABLED = init_sentry(_role, tenant_schema=connection_schema)

@@ -105,3 +105,10 @@ def redis_transport_options(prefix: str) -> dict[str, Any]:
     The site's Redis ACL user may only touch ``<prefix>:*`` keys and channels.
     """
     return {"global_keyprefix": f"{prefix}:", "visibility_timeout": 3600}
+
+
+def connection_schema() -> str | None:
+    """The database schema the connection is on (a tenant's during its requests and tasks)."""
+    from django.db import connection
+
+    return getattr(connection, "schema_name", None)

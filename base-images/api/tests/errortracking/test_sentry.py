@@ -1,0 +1,158 @@
+"""SENTRY_DSN turns on error reports (mortar_contract.errortracking) in every api process.
+
+A real `python -m mortar_api.run api` (gunicorn) with SENTRY_DSN pointing at a stand-in
+Sentry on loopback (tests/support/sentrysink.py) fails in a view of a tenant's request; the
+envelope it posts carries the error and the site, role, release and tenant tags. Empty
+SENTRY_DSN starts no client; a malformed one stops the process with a clear message.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import domain_of, subprocess_env
+from mortar_contract import __version__ as mortar_version
+from mortar_contract.errortracking import init_sentry, release_tags
+from sentrysink import SentrySink, exception_of
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str, host: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _start_api(tmp_path, **env: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    log = tmp_path / "gunicorn.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mortar_api.run", "api"],
+        env=subprocess_env(
+            HOST="127.0.0.1",
+            PORT=str(port),
+            GUNICORN_WORKERS="1",
+            DJANGO_SETTINGS_MODULE="sentry_test_settings",
+            **env,
+        ),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            if _get(port, "/health/", "127.0.0.1") == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"gunicorn not ready:\n{log.read_text()}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def test_view_error_reaches_sentry_with_site_role_release_and_tenant(
+    committed_db, tenant_a, tmp_path
+):
+    host = domain_of(tenant_a)
+    with SentrySink() as sink:
+        proc, port = _start_api(
+            tmp_path, SENTRY_DSN=sink.dsn, SITE_VERSION="2.4.0", SENTRY_ENVIRONMENT="staging"
+        )
+        try:
+            assert _get(port, "/boom/", host) == 500
+            event = sink.wait_for_event(lambda e: exception_of(e)[0] == "RuntimeError")
+            # a request that works sends nothing
+            assert _get(port, "/health/", host) == 200
+        finally:
+            _stop(proc)
+    assert exception_of(event) == ("RuntimeError", f"boom for {host}")
+    assert event["release"] == f"apitest@2.4.0+mortar.{mortar_version}"
+    assert event["environment"] == "staging"
+    assert event["tags"] == event["tags"] | {
+        "site": "apitest",
+        "role": "api",  # set by mortar_api.run
+        "mortar_version": mortar_version,
+        "site_version": "2.4.0",
+        "tenant_schema": tenant_a.schema_name,
+        "tenant_host": host,
+    }
+    # no personal data by default: no cookies, no user IP
+    assert "cookies" not in event.get("request", {})
+    assert "ip_address" not in (event.get("user") or {})
+    assert len(sink.events()) == 1
+
+
+def test_empty_dsn_means_off():
+    assert init_sentry("api", environ={"SENTRY_DSN": ""}) is False
+    assert init_sentry("api", environ={"SENTRY_DSN": "  "}) is False
+    assert init_sentry("api", environ={}) is False
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SENTRY_DSN": "not a dsn"}, "SENTRY_DSN is not a Sentry DSN"),
+        ({"SENTRY_DSN": "https://sentry.example/1"}, "Missing public key"),
+        (
+            {"SENTRY_DSN": "https://k@sentry.example/1", "SENTRY_TRACES_SAMPLE_RATE": "lots"},
+            "SENTRY_TRACES_SAMPLE_RATE 'lots'",
+        ),
+        (
+            {"SENTRY_DSN": "https://k@sentry.example/1", "SENTRY_TRACES_SAMPLE_RATE": "2"},
+            "a number from 0 to 1",
+        ),
+    ],
+)
+def test_bad_settings_are_named_and_start_nothing(env, message):
+    import sentry_sdk
+
+    with pytest.raises(ValueError, match=message) as excinfo:
+        init_sentry("api", environ=env)
+    assert "k@" not in str(excinfo.value)  # the DSN's key is never echoed
+    assert not sentry_sdk.get_client().is_active()
+
+
+def test_a_bad_dsn_stops_the_process_with_the_message(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "mortar_api.manage", "check"],
+        env=subprocess_env(SENTRY_DSN="ftp://key@sentry.example/1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "SENTRY_DSN is not a Sentry DSN (Unsupported scheme 'ftp')" in proc.stderr
+    assert "key@" not in proc.stderr
+
+
+def test_release_without_site_version_uses_the_package_or_dev():
+    release, tags = release_tags({"MORTAR_SITE_SLUG": "acme", "MORTAR_VERSION": "9.1.0"}, "beat")
+    assert release == "acme@dev+mortar.9.1.0"
+    assert tags == {
+        "site": "acme", "role": "beat", "mortar_version": "9.1.0", "site_version": "dev"
+    }  # fmt: skip
