@@ -2,7 +2,8 @@
 
 A real `python -m mortar_api.run api` (gunicorn) with SENTRY_DSN pointing at a stand-in
 Sentry on loopback (tests/support/sentrysink.py) fails in a view of a tenant's request; the
-envelope it posts carries the error and the site, role, release and tenant tags. Empty
+envelope it posts carries the error and the site, role, release and tenant tags. A real
+Celery worker does the same for a task that fails in a tenant's schema. Empty
 SENTRY_DSN starts no client; a malformed one stops the process with a clear message.
 """
 
@@ -15,7 +16,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import domain_of, subprocess_env
+from conftest import domain_of, start_worker, stop_worker, subprocess_env, wait_for_worker
+from django_tenants.utils import schema_context
 from mortar_contract import __version__ as mortar_version
 from mortar_contract.errortracking import init_sentry, release_tags
 from sentrysink import SentrySink, exception_of
@@ -105,6 +107,35 @@ def test_view_error_reaches_sentry_with_site_role_release_and_tenant(
     assert "cookies" not in event.get("request", {})
     assert "ip_address" not in (event.get("user") or {})
     assert len(sink.events()) == 1
+
+
+@pytest.mark.worker
+def test_task_error_in_the_worker_is_reported_with_its_tenant(committed_db, tenant_a, tmp_path):
+    from mortar_api.celery import app
+
+    queue = "sentry_test"  # its own queue: the session's worker (no DSN) must not take it
+    with SentrySink() as sink:
+        env = subprocess_env(SENTRY_DSN=sink.dsn, MORTAR_ROLE="worker")  # as run.py sets it
+        worker = start_worker(tmp_path, env, name="sentry", queues=queue)
+        try:
+            wait_for_worker(worker, queue=queue)
+            with schema_context(tenant_a.schema_name):  # the task runs in the sender's tenant
+                result = app.send_task(
+                    "mortar_api.tenancy.tasks.whoami", kwargs={"bogus": 1}, queue=queue
+                )
+            with pytest.raises(TypeError):
+                result.get(timeout=60)
+            event = sink.wait_for_event(lambda e: exception_of(e)[0] == "TypeError")
+        finally:
+            stop_worker(worker)
+    assert "bogus" in exception_of(event)[1]
+    assert event["tags"] == event["tags"] | {
+        "site": "apitest",
+        "role": "worker",
+        "tenant_schema": tenant_a.schema_name,
+    }
+    assert "tenant_host" not in event["tags"]  # a task has no request
+    assert event["extra"]["celery-job"]["task_name"] == "mortar_api.tenancy.tasks.whoami"
 
 
 def test_empty_dsn_means_off():
