@@ -8,6 +8,7 @@ extends the lists below with the helpers in ``mortar_api.settings_helpers``.
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -109,6 +110,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
 ]
+
+# --- django-debug-toolbar: development only -----------------------------------------------
+# On with DJANGO_DEBUG=true when the package is installed (a site's requirements-dev.txt has
+# it; no image does); MORTAR_DEBUG_TOOLBAR=false turns it off. Its URLs are under /api/ so
+# the shared nginx routes them to the api. Shown to loopback clients (INTERNAL_IPS).
+MORTAR_DEBUG_TOOLBAR = (
+    DEBUG
+    and env.bool("MORTAR_DEBUG_TOOLBAR", default=True)
+    and find_spec("debug_toolbar") is not None
+)
+if MORTAR_DEBUG_TOOLBAR:
+    SHARED_APPS.append("debug_toolbar")
+    INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
+    # after the tenant is set (its SQL is the tenant's), before anything that encodes
+    _after_tenant = MIDDLEWARE.index("mortar_api.tenancy.middleware.TenantMiddleware") + 1
+    MIDDLEWARE.insert(_after_tenant, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 ROOT_URLCONF = "mortar_api.urls"
 WSGI_APPLICATION = "mortar_api.wsgi.application"

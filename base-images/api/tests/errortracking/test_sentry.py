@@ -11,70 +11,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
-from conftest import domain_of, start_worker, stop_worker, subprocess_env, wait_for_worker
+from conftest import (
+    domain_of,
+    http_get,
+    start_api_server,
+    start_worker,
+    stop_process,
+    stop_worker,
+    subprocess_env,
+    wait_for_worker,
+)
 from django_tenants.utils import schema_context
 from mortar_contract import __version__ as mortar_version
 from mortar_contract.errortracking import init_sentry, release_tags
 from sentrysink import SentrySink, exception_of
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, path: str, host: str) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def _start_api(tmp_path, **env: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    log = tmp_path / "gunicorn.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mortar_api.run", "api"],
-        env=subprocess_env(
-            HOST="127.0.0.1",
-            PORT=str(port),
-            GUNICORN_WORKERS="1",
-            DJANGO_SETTINGS_MODULE="sentry_test_settings",
-            **env,
-        ),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text())
-        try:
-            if _get(port, "/health/", "127.0.0.1") == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"gunicorn not ready:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_view_error_reaches_sentry_with_site_role_release_and_tenant(
@@ -82,16 +34,20 @@ def test_view_error_reaches_sentry_with_site_role_release_and_tenant(
 ):
     host = domain_of(tenant_a)
     with SentrySink() as sink:
-        proc, port = _start_api(
-            tmp_path, SENTRY_DSN=sink.dsn, SITE_VERSION="2.4.0", SENTRY_ENVIRONMENT="staging"
+        proc, port = start_api_server(
+            tmp_path,
+            DJANGO_SETTINGS_MODULE="sentry_test_settings",
+            SENTRY_DSN=sink.dsn,
+            SITE_VERSION="2.4.0",
+            SENTRY_ENVIRONMENT="staging",
         )
         try:
-            assert _get(port, "/boom/", host) == 500
+            assert http_get(port, "/boom/", host)[0] == 500
             event = sink.wait_for_event(lambda e: exception_of(e)[0] == "RuntimeError")
             # a request that works sends nothing
-            assert _get(port, "/health/", host) == 200
+            assert http_get(port, "/health/", host)[0] == 200
         finally:
-            _stop(proc)
+            stop_process(proc)
     assert exception_of(event) == ("RuntimeError", f"boom for {host}")
     assert event["release"] == f"apitest@2.4.0+mortar.{mortar_version}"
     assert event["environment"] == "staging"
