@@ -17,6 +17,8 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Files only an S3 site needs (removed for local media storage).
 S3_ONLY = ["deploy/s3-cors.json", "deploy/S3.md"]
+# Each CI tool's files; the ones of the tools not chosen (ci_tool) are removed.
+CI_FILES = {"github": [".github"], "gitlab": [".gitlab-ci.yml"]}
 
 
 def env_lines(a: dict) -> list[str]:
@@ -49,6 +51,8 @@ def env_lines(a: dict) -> list[str]:
         f"MORTAR_MEDIA_STORAGE={a['media_storage']}",
         "EMAIL_URL=consolemail://",
         f"DEFAULT_FROM_EMAIL=noreply@{a['domain']}",
+        "# Error reports: a Sentry DSN turns sentry-sdk on (api, web, worker, beat); empty = off.",
+        "SENTRY_DSN=",
     ]
     if a["media_storage"] == "s3":
         lines += [
@@ -107,6 +111,13 @@ def write_cruft_state(path: Path, a: dict) -> None:
     path.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
 
 
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def main() -> None:
     site_dir = Path.cwd()
     if ANSWERS["media_storage"] != "s3":
@@ -115,6 +126,10 @@ def main() -> None:
         deploy = site_dir / "deploy"
         if deploy.is_dir() and not any(deploy.iterdir()):
             shutil.rmtree(deploy)
+    for tool, paths in CI_FILES.items():
+        if tool != ANSWERS["ci_tool"]:
+            for rel in paths:
+                remove(site_dir / rel)
     write_env(site_dir / ".env", env_lines(ANSWERS))
     if not (site_dir / ".cruft.json").exists():  # cruft create writes its own
         write_cruft_state(site_dir / ".cruft.json", ANSWERS)

@@ -91,6 +91,15 @@ def check_time_zone(tz: str) -> list[str]:
     return []
 
 
+CI_TOOLS = ("github", "gitlab", "none")
+
+
+def check_ci_tool(tool: str) -> list[str]:
+    if tool not in CI_TOOLS:
+        return [f"ci_tool {tool!r}: must be one of " + ", ".join(CI_TOOLS)]
+    return []
+
+
 def validate(a: dict) -> list[str]:
     errors = []
     if not a["site_name"].strip():
@@ -106,6 +115,7 @@ def validate(a: dict) -> list[str]:
         errors.append(f"mortar_version {a['mortar_version']!r}: must look like 1.2.3")
     errors += check_storage(a)
     errors += check_time_zone(a["time_zone"])
+    errors += check_ci_tool(a["ci_tool"])
     return errors
 
 

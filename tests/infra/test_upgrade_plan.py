@@ -58,6 +58,8 @@ def test_dry_run_lists_every_pin_and_changes_nothing(tmp_path: Path) -> None:
         f"k8s/base/migrate-job.yaml: name: itu-upgrade-migrate-{OLD}",
         f'k8s/overlays/production/kustomization.yaml: newTag: "{OLD}"',
         f'.cruft.json: "mortar_version": "{OLD}"  ->  "mortar_version": "{VERSION}"',
+        f'.github/workflows/ci.yml: MORTAR_VERSION: "{OLD}"  ->  MORTAR_VERSION: "{VERSION}"',
+        f"/api-base:{OLD}  ->  ",  # the base image the site's CI tests in
     ]:
         assert line in out, (line, out)
     # not a git checkout: cruft cannot merge, the template step is skipped (and says so)

@@ -27,12 +27,14 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
         "languages": "en,ar",
         "time_zone": "Asia/Dubai",
         "admin_email": "owner@cafe.example.com",
+        "ci_tool": "github",
     },
     "arabic_first": {
         "site_name": "موقع عربي",
         "site_slug": "tpl_arabic",
         "domain": "arabic.example.org",
         "languages": "ar,en",
+        "ci_tool": "none",
     },
     "s3": {
         "site_name": "Tpl Media Bucket",
@@ -42,6 +44,7 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
         "s3_endpoint_url": "https://s3.example.net",
         "s3_bucket": "tpl-media",
         "s3_region": "eu-west-1",
+        "ci_tool": "gitlab",
     },
 }
 

@@ -29,6 +29,7 @@ CASES = {
     ),
     "time_zone": ({"time_zone": "Mars/Olympus"}, ["time_zone 'Mars/Olympus'"]),
     "version": ({"mortar_version": "latest"}, ["mortar_version 'latest'"]),
+    "ci_tool": ({"ci_tool": "jenkins"}, ["ci_tool 'jenkins': must be one of github, gitlab, none"]),
 }
 
 
@@ -56,11 +57,14 @@ def test_every_bad_answer_gets_its_own_line(tmp_path):
             "admin_email": "x",
             "media_storage": "disk",
             "time_zone": "Nowhere",
+            "ci_tool": "travis",
         },
     )
     assert g.rc != 0
     errors = [ln for ln in g.stderr.splitlines() if ln.startswith("error: ")]
-    fields = ["site_slug", "domain", "languages", "admin_email", "media_storage", "time_zone"]
+    fields = [
+        "site_slug", "domain", "languages", "admin_email", "media_storage", "time_zone", "ci_tool",
+    ]  # fmt: skip
     for field in fields:
         assert sum(1 for ln in errors if field in ln) == 1, (field, errors)
     assert list(out.iterdir()) == []

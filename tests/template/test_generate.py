@@ -248,3 +248,13 @@ def test_interactive_run_with_all_defaults(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Select a template" in proc.stdout
     assert read_manifest(out / "acme_ltd")["domains"] == ["acme-ltd.localhost"]
+
+
+def test_error_reports_are_off_until_a_dsn_is_set(sites):
+    for name, g in sites.items():
+        env = read_env(g.site / ".env")
+        assert env["SENTRY_DSN"] == "", name
+    # the images carry their build's version into the error reports' release
+    for role in ("api", "web"):
+        dockerfile = (sites["defaults"].site / role / "Dockerfile").read_text()
+        assert "ENV SITE_VERSION=${SITE_VERSION}" in dockerfile

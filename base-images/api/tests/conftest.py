@@ -265,3 +265,57 @@ def celery_worker(
         yield worker
     finally:
         stop_worker(worker)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port: int, path: str, host: str) -> tuple[int, str]:
+    """GET through a real server on loopback with a Host header: (status, body text)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def start_api_server(tmp: Path, **env: str) -> tuple[subprocess.Popen, int]:
+    """`python -m mortar_api.run api` (one gunicorn worker) on a free port, ready when its
+    /health/ answers; `env` on top of this run's settings. Stop it with `stop_process`."""
+    port = free_port()
+    log = tmp / f"gunicorn-{port}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mortar_api.run", "api"],
+        env=subprocess_env(HOST="127.0.0.1", PORT=str(port), GUNICORN_WORKERS="1", **env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            if http_get(port, "/health/", "127.0.0.1")[0] == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    stop_process(proc)
+    raise RuntimeError(f"gunicorn not ready:\n{log.read_text()}")
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

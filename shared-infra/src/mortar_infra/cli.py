@@ -39,7 +39,13 @@ def tenant() -> None:
 
 def _load_commands() -> None:
     # Imported for their side effect of registering commands on the groups above.
-    from mortar_infra.commands import infra_cmds, run_cmds, site_cmds, tenant_cmds  # noqa: F401
+    from mortar_infra.commands import (  # noqa: F401
+        infra_cmds,
+        run_cmds,
+        shell_cmds,
+        site_cmds,
+        tenant_cmds,
+    )
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ Steps, each printed as it starts:
 3. template files: `cruft update` to the kit's commit when the site has a `.cruft.json` and
    is a clean git checkout (the site's own edits are merged; a conflict stops the upgrade);
 4. pins: `mortar.toml`, `.env`, `api/`/`web/pyproject.toml`, the Dockerfiles' default,
-   the Kubernetes manifests, `.cruft.json`'s answers;
+   the Kubernetes manifests, the site's CI files, `.cruft.json`'s answers;
 5. stop the site, copy its database (`CREATE DATABASE ... TEMPLATE`: the rollback point),
    move `.venv` to `.venv.previous` and build the new site venv;
 6. migrate: public schema, clone template, every tenant; one failing tenant fails it all;
@@ -103,6 +103,9 @@ PIN_RULES: list[tuple[str, str, str | None]] = [
     ("api/Dockerfile", r"^(ARG MORTAR_VERSION=)(?:{v})$", None),
     ("web/Dockerfile", r"^(ARG MORTAR_VERSION=)(?:{v})$", None),
     ("k8s/**/*.yaml", r'((?:-api:|-web:|-migrate-|newTag: "))(?:{v})(?=["\s]|$)', None),
+    # the site's CI (ci_tool): its MORTAR_VERSION and the base image it tests in
+    (".github/workflows/ci.yml", r'((?:MORTAR_VERSION: "|-base:))(?:{v})(?=["\s]|$)', None),
+    (".gitlab-ci.yml", r'(MORTAR_VERSION: ")(?:{v})(?=")', None),
 ]
 
 

@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args or args[0] not in ROLES:
         sys.exit(f"usage: python -m mortar_api.run {{{'|'.join(ROLES)}}} [args...]")
     role, extra = args[0], args[1:]
+    os.environ["MORTAR_ROLE"] = role  # inherited by the exec'd server: error reports' role tag
     if role == "migrate":
         migrate(extra)
         return

@@ -8,15 +8,18 @@ extends the lists below with the helpers in ``mortar_api.settings_helpers``.
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
+from mortar_contract.errortracking import init_sentry
 from mortar_contract.prefix import redis_prefix
 
 from mortar_api.accounts import conf as login_conf
 from mortar_api.cms.languages import SUPPORTED_LANGUAGES
 from mortar_api.settings_helpers import (
     build_installed_apps,
+    connection_schema,
     csrf_trusted_origins,
     database_config,
     media_storage,
@@ -110,6 +113,23 @@ MIDDLEWARE = [
     "mortar_api.media.objectstore.StorageErrorMiddleware",  # S3 down: a 503 naming the cause
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
 ]
+
+# --- django-debug-toolbar: development only -----------------------------------------------
+# On with DJANGO_DEBUG=true when the package is installed (a site's requirements-dev.txt has
+# it; no image does); MORTAR_DEBUG_TOOLBAR=false turns it off. Its URLs are under /api/ so
+# the shared nginx routes them to the api. Shown to loopback clients (INTERNAL_IPS).
+MORTAR_DEBUG_TOOLBAR = (
+    DEBUG
+    and env.bool("MORTAR_DEBUG_TOOLBAR", default=True)
+    and find_spec("debug_toolbar") is not None
+)
+if MORTAR_DEBUG_TOOLBAR:
+    SHARED_APPS.append("debug_toolbar")
+    INSTALLED_APPS = build_installed_apps(SHARED_APPS, TENANT_APPS)
+    # after the tenant is set (its SQL is the tenant's), before anything that encodes
+    _after_tenant = MIDDLEWARE.index("mortar_api.tenancy.middleware.TenantMiddleware") + 1
+    MIDDLEWARE.insert(_after_tenant, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 ROOT_URLCONF = "mortar_api.urls"
 WSGI_APPLICATION = "mortar_api.wsgi.application"
@@ -307,3 +327,10 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "WARNING"},
     },
 }
+
+# --- error reports: sentry-sdk when SENTRY_DSN is set (mortar_contract.errortracking) ------
+# Started here, so every process that loads these settings reports: gunicorn (api), the
+# Celery worker and beat, migrate and management commands (MORTAR_ROLE, set by run.py, says
+# which; anything else, e.g. manage.py, is "manage").
+_role = os.environ.get("MORTAR_ROLE") or "manage"  # run.py sets api, worker, beat, migrate
+SENTRY_ENABLED = init_sentry(_role, tenant_schema=connection_schema)

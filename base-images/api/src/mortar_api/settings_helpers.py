@@ -155,3 +155,10 @@ def media_storage(env: Any) -> dict[str, Any]:
             ),
         },
     }
+
+
+def connection_schema() -> str | None:
+    """The database schema the connection is on (a tenant's during its requests and tasks)."""
+    from django.db import connection
+
+    return getattr(connection, "schema_name", None)

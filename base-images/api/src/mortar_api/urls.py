@@ -1,5 +1,6 @@
 """Root URLs of the base. A site's urls.py includes this module (see docs/extending.md)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -19,3 +20,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", health, name="health"),
 ]
+
+if getattr(settings, "MORTAR_DEBUG_TOOLBAR", False):  # DEBUG only (settings.py)
+    urlpatterns.insert(0, path("api/__debug__/", include("debug_toolbar.urls")))

@@ -1,72 +1,32 @@
 """`python -m mortar_api.run <role>`: the api role serves through real gunicorn; migrate is
 idempotent and creates the first tenant; a wrong role is refused."""
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
-from conftest import subprocess_env
+from conftest import http_get, start_api_server, stop_process, subprocess_env
 from django.core.management import call_command
 from django_tenants.utils import schema_exists
 from mortar_api.run import command_for
 from mortar_api.tenancy.models import Tenant
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(port: int, path: str, host: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 @pytest.fixture
 def api_server(committed_db, tmp_path):
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    env = subprocess_env(HOST="127.0.0.1", PORT=str(port), GUNICORN_WORKERS="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mortar_api.run", "api"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text())
-        try:
-            if get(port, "/health/", "127.0.0.1")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError(f"gunicorn not ready:\n{log.read_text()}")
+    proc, port = start_api_server(tmp_path)
     yield port
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_process(proc)
 
 
 def test_api_role_serves_tenants_through_gunicorn(api_server):
     port = api_server
-    status, body = get(port, "/health/", f"127.0.0.1:{port}")
-    assert status == 200 and b'"status": "ok"' in body
-    assert get(port, "/admin/login/", "a.apitest.localhost")[0] == 200
-    status, body = get(port, "/admin/login/", "nobody.apitest.localhost")
-    assert status == 404 and b"Unknown host." in body
+    status, body = http_get(port, "/health/", f"127.0.0.1:{port}")
+    assert status == 200 and '"status": "ok"' in body
+    assert http_get(port, "/admin/login/", "a.apitest.localhost")[0] == 200
+    status, body = http_get(port, "/admin/login/", "nobody.apitest.localhost")
+    assert status == 404 and "Unknown host." in body
 
 
 def test_migrate_role_is_idempotent(committed_db):

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from mortar_contract.errortracking import init_sentry
 from mortar_contract.prefix import redis_prefix
 
 env = environ.Env()
@@ -152,3 +153,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Error reports: sentry-sdk when SENTRY_DSN is set (mortar_contract.errortracking). web has no
+# database, so its events carry the tenant's host, not its schema.
+SENTRY_ENABLED = init_sentry("web")

@@ -4,6 +4,8 @@
 - `keys`: the Redis keys both services read or write (content generation, web's pages);
 - `prefix`: which Redis prefix a site's processes use when none is set;
 - `envfile`: how a site's `.env` is read (django-environ's grammar, also for the CLI).
+- `errortracking`: error reports (sentry-sdk when `SENTRY_DSN` is set), one release name and
+  tag set for api, worker, beat and web.
 
 docs/contracts.md is the prose version; tests/unit/test_contract.py feeds both services
 the same inputs.
