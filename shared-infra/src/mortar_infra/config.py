@@ -36,15 +36,20 @@ def mortar_home() -> Path:
     return Path(os.environ.get("MORTAR_HOME") or Path.home() / ".mortar").expanduser()
 
 
-def http_port() -> int:
-    raw = os.environ.get("MORTAR_HTTP_PORT") or "8080"
+def port_from_env(name: str, default: int) -> int:
+    """A TCP port from the environment variable `name`; `UsageError` naming it if invalid."""
+    raw = os.environ.get(name) or str(default)
     try:
         port = int(raw)
     except ValueError:
-        raise UsageError(f"MORTAR_HTTP_PORT must be a port number, got {raw!r}") from None
+        raise UsageError(f"{name} must be a port number, got {raw!r}") from None
     if not 0 < port < 65536:
-        raise UsageError(f"MORTAR_HTTP_PORT out of range: {port}")
+        raise UsageError(f"{name} out of range: {port}")
     return port
+
+
+def http_port() -> int:
+    return port_from_env("MORTAR_HTTP_PORT", 8080)
 
 
 def client_max_body_size() -> str:

@@ -32,6 +32,7 @@ from mortar_infra.config import (
     UsageError,
     infra_state_file,
     mortar_home,
+    port_from_env,
     read_json,
     write_atomic,
 )
@@ -53,14 +54,7 @@ class Cert:
 
 
 def https_port() -> int:
-    raw = os.environ.get("MORTAR_HTTPS_PORT") or "8443"
-    try:
-        port = int(raw)
-    except ValueError:
-        raise UsageError(f"MORTAR_HTTPS_PORT must be a port number, got {raw!r}") from None
-    if not 0 < port < 65536:
-        raise UsageError(f"MORTAR_HTTPS_PORT out of range: {port}")
-    return port
+    return port_from_env("MORTAR_HTTPS_PORT", 8443)
 
 
 def https_enabled() -> bool:
