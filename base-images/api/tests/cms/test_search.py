@@ -193,3 +193,22 @@ def test_admin_page_list_search_is_ranked_over_every_language(
     assert [p.pk for p in found] == [arabic.pk]
     by_path = client.get("/admin/cms/page/", {"q": "bet"}).context["cl"].result_list
     assert [p.pk for p in by_path] == [titled.pk]
+
+
+def test_steering_the_planner_ends_with_the_search(tenant_a, in_tenant) -> None:
+    """The search turns sequential and plain index scans off for its own query only: inside
+    a caller's transaction (as here, and in any atomic block) the settings are back after."""
+    from django.db import connection
+    from mortar_api.cms.models import Page
+    from mortar_api.cms.search import search
+
+    with in_tenant(tenant_a):
+        published("Basalt columns")
+        assert connection.in_atomic_block
+        found = search(Page.objects.filter(status="published"), "basalt", "en", 0, 10)
+        assert [p.title for p in found.pages] == ["Basalt columns"]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            seqscan = cursor.fetchone()[0]
+            cursor.execute("SHOW enable_indexscan")
+            assert (seqscan, cursor.fetchone()[0]) == ("on", "on")

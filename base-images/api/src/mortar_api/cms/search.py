@@ -172,10 +172,14 @@ def search(
     sql, params = found[: cap + 1].query.sql_with_params()
     size = max(0, min(limit, cap - offset))
     with connection.cursor() as cursor:
-        cursor.execute(_steered(cursor) + _PAGE_OF_FOUND.format(found=sql), [*params, size, offset])
+        steer = _steered(cursor)
+        cursor.execute(steer + _PAGE_OF_FOUND.format(found=sql), [*params, size, offset])
         while cursor.description is None and cursor.nextset():  # past the SETs' results
             pass
         rows = cursor.fetchall()
+        if steer and connection.in_atomic_block:
+            # inside a caller's transaction SET LOCAL would last until its end
+            cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
     total, ids = rows[0][0], [row[1] for row in rows if row[1] is not None]
     by_id = queryset.in_bulk(ids) if ids else {}
     pages = [by_id[pk] for pk in ids if pk in by_id]
