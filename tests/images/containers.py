@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,13 +74,22 @@ class Container:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log: Path | None = None
 
-    def _argv(self, env: dict[str, str], cmd: list[str]) -> list[str]:
-        return ["buildah", "run", "--isolation", "chroot", *env_args(env), self.name, "--", *cmd]
+    def _argv(self, env: dict[str, str], cmd: list[str], options: Sequence[str] = ()) -> list[str]:
+        return [
+            "buildah", "run", "--isolation", "chroot", *env_args(env), *options,
+            self.name, "--", *cmd,
+        ]  # fmt: skip
 
     def run(
-        self, env: dict[str, str], cmd: list[str], timeout: float = 300
+        self,
+        env: dict[str, str],
+        cmd: list[str],
+        timeout: float = 300,
+        options: Sequence[str] = (),
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self._argv(env, cmd), capture_output=True, text=True, timeout=timeout)
+        """A one-shot; `options` go to `buildah run` (e.g. `-v host:ctr`, `--user 0:0`)."""
+        argv = self._argv(env, cmd, options)
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 
     def start(self, env: dict[str, str], cmd: list[str], log: Path) -> None:
         self.log = log

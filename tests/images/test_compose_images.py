@@ -204,3 +204,110 @@ def test_entrypoint_runs_non_roles_as_given_and_fails_clearly(base: str) -> None
     res = subprocess.run(["sh", str(entrypoint), "no-such-role"], capture_output=True, text=True)
     assert res.returncode == 127
     assert "no-such-role" in res.stderr and "not found" in res.stderr
+
+
+def test_site_compose_keeps_files_where_the_shared_nginx_serves_them(site: Path) -> None:
+    """The site's compose.yml writes into `${MORTAR_FILES_DIR}/<dns>/...`, which the shared
+    stack mounts at /srv/mortar and its nginx config serves from (sitefiles.compose_files)."""
+    doc = yaml.safe_load((site / "compose.yml").read_text())
+    shared = yaml.safe_load((ROOT / "shared-infra" / "compose.yml").read_text())
+    dns = "img-compose"
+    host = "${MORTAR_FILES_DIR:?set MORTAR_FILES_DIR in .env to the shared stack's files folder}"
+    services = doc["services"]
+    for name in ("files", "web-files"):
+        svc = services[name]
+        assert svc["command"] == ["publish-files"] and svc["user"] == "0:0", name
+        assert svc["volumes"] == [f"{host}/{dns}:/srv/files"], name
+        assert svc["restart"] == "no", name
+    assert services["files"]["image"] == services["api"]["image"]
+    assert services["web-files"]["image"] == services["web"]["image"]
+    for name in API_SERVICES:
+        assert services[name]["volumes"] == [f"{host}/{dns}/media:/data/media"], name
+        assert services[name]["environment"]["MEDIA_ROOT"] == "/data/media", name
+    # The api waits for media/ to be handed to its user; web for its assets.
+    assert services["migrate"]["depends_on"]["files"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert "web-files" in services["web"]["depends_on"]
+    assert "volumes" not in doc  # no named media volume left behind
+    from mortar_infra.sitefiles import COMPOSE_FILES_DIR, compose_files
+
+    assert (
+        "${MORTAR_FILES_DIR:-./files}:" + COMPOSE_FILES_DIR + ":ro"
+        in (shared["services"]["nginx"]["volumes"])
+    )
+    served = compose_files(dns, {})
+    assert served.static == f"{COMPOSE_FILES_DIR}/{dns}/static"
+    assert served.assets == f"{COMPOSE_FILES_DIR}/{dns}/assets"
+    assert served.media == f"{COMPOSE_FILES_DIR}/{dns}/media"
+
+
+def _publish(target: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "base-images" / "common" / "publish_files.py"), *args],
+        env={**os.environ, "MORTAR_FILES_TARGET": str(target)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_publish_files_replaces_the_old_set_readably(tmp_path: Path) -> None:
+    """common/publish_files.py (the images' `publish-files`) on real folders."""
+    src, target = tmp_path / "collected", tmp_path / "files" / "acme"
+    (src / "css").mkdir(parents=True)
+    (src / "css" / "site.abc123.css").write_text("body{}")
+    (src / "css" / "site.abc123.css").chmod(0o600)  # as collected by a umask-077 build
+    target.mkdir(parents=True)
+    (target / "static").mkdir()
+    (target / "static" / "gone.css").write_text("old")
+    res = _publish(target, str(src), "static", "--media-owner", "10001:10002")
+    assert res.returncode == 0, res.stderr
+    assert "published 1 files" in res.stdout
+    assert (target / "static" / "css" / "site.abc123.css").read_text() == "body{}"
+    assert (target / "static" / "css" / "site.abc123.css").stat().st_mode & 0o777 == 0o644
+    assert (target / "static" / "css").stat().st_mode & 0o777 == 0o755
+    assert not (target / "static" / "gone.css").exists()  # replaced, not merged
+    assert sorted(p.name for p in target.iterdir()) == ["media", "static"]  # no temp folders
+    media = (target / "media").stat()
+    if os.geteuid() == 0:
+        assert (media.st_uid, media.st_gid) == (10001, 10002)
+    else:
+        assert "run as root" in res.stdout
+
+
+def test_publish_files_failure_keeps_the_old_set(tmp_path: Path) -> None:
+    src, target = tmp_path / "collected", tmp_path / "acme"
+    src.mkdir()
+    (src / "ok.css").write_text("new")
+    (src / "broken.css").symlink_to(tmp_path / "nowhere")  # copying it fails
+    (target / "static").mkdir(parents=True)
+    (target / "static" / "ok.css").write_text("old")
+    res = _publish(target, str(src), "static")
+    assert res.returncode != 0
+    assert "the old set is kept" in res.stderr and "broken.css" in res.stderr
+    assert (target / "static" / "ok.css").read_text() == "old"
+    assert sorted(p.name for p in target.iterdir()) == ["static"]
+
+
+@pytest.mark.parametrize(
+    ("args", "make_target", "message"),
+    [
+        (["{src}", "static"], False, "is missing: mount the site's MORTAR_FILES_DIR folder"),
+        (["{tmp}/none", "static"], True, "is not a folder (no collected files to publish)"),
+        (["{src}", "media"], True, "invalid choice: 'media'"),
+        (["{src}", "static", "--media-owner", "mortar"], True, "--media-owner wants UID:GID"),
+    ],
+)
+def test_publish_files_rejects_bad_input(
+    tmp_path: Path, args: list[str], make_target: bool, message: str
+) -> None:
+    src, target = tmp_path / "collected", tmp_path / "acme"
+    src.mkdir()
+    if make_target:
+        target.mkdir()
+    argv = [a.format(src=src, tmp=tmp_path) for a in args]
+    res = _publish(target, *argv)
+    assert res.returncode == 2
+    assert message in res.stderr
+    assert not target.exists() or list(target.iterdir()) == []  # nothing written

@@ -302,6 +302,35 @@ def test_images_run_as_non_root_without_secrets(running_site: RunningSite) -> No
         probe.stop()
 
 
+def test_publish_files_fills_the_shared_nginx_folder(
+    running_site: RunningSite, tmp_path: Path
+) -> None:
+    """Compose's one-shot `files`/`web-files` services, as the site's compose.yml runs them:
+    root, the site's folder of MORTAR_FILES_DIR bound at /srv/files."""
+    s = running_site
+    target = tmp_path / s.slug.replace("_", "-")
+    target.mkdir()
+    for image, name, probe in (
+        (s.api_image, "static", "admin/css/base.css"),
+        (s.web_image, "assets", "mortar_web/img/favicon.svg"),
+    ):
+        ctr = Container(image, f"files-{name}")
+        try:
+            res = ctr.run(
+                {}, ["mortar-entrypoint", "publish-files"],
+                options=["--user", "0:0", "-v", f"{target}:/srv/files"],
+            )  # fmt: skip
+        finally:
+            ctr.stop()
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert f"to /srv/files/{name}" in res.stdout
+        published = target / name / probe
+        assert published.is_file(), sorted(p.name for p in (target / name).iterdir())
+        assert published.stat().st_mode & 0o777 == 0o644  # nginx's workers read it
+    media = (target / "media").stat()
+    assert (media.st_uid, media.st_gid) == (10001, 10001)  # the api's user writes uploads
+
+
 def test_base_images_carry_version_labels(base_images: dict[str, str]) -> None:
     from .containers import VERSION
 

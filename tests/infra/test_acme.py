@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from infra_support import free_port, get, mortar, ok, write_site
 from mortar_infra import acme, nginx, tls
+from mortar_infra.config import nginx_bin
+from mortar_infra.envfile import read_env
 from mortar_infra.manifest import load_site
 from mortar_infra.probes import tcp_ok
 from test_https import _Loopback, http_get, tls_get
@@ -202,3 +204,89 @@ def test_an_unreachable_ca_leaves_the_site_on_http(
         tls_get(pebble.https, "one.localhost", pebble.root)
     res = mortar("infra", "renew")
     assert res.returncode == 1 and "ita_one          failed" in res.stdout, res.stdout
+
+
+def _start_compose_nginx(ngx: Path, webroot: Path, log: Path) -> subprocess.Popen:
+    """The Compose stack's nginx without a Docker engine: the rendered config run by this
+    machine's nginx in a mount namespace holding compose.yml's mounts (`nginx/` at
+    /etc/nginx, so its tls/ is /etc/nginx/tls; MORTAR_ACME_WEBROOT at /srv/acme). It listens
+    on the host's 80 and 443, as the container's ports."""
+    test_conf = nginx.render_main("compose", conf_dir="/etc/nginx").replace(
+        "listen 127.0.0.1:8081;", f"listen 127.0.0.1:{free_port()};"
+    )
+    (ngx / "test-nginx.conf").write_text(test_conf)
+    for sub in ("logs", "temp", "cache"):
+        (ngx / sub).mkdir(exist_ok=True)
+    script = (
+        f"mount --bind {ngx} /etc/nginx && mount -t tmpfs tmpfs /srv && mkdir /srv/acme"
+        f" && mount --bind {webroot} /srv/acme && exec {nginx_bin()} -p /etc/nginx/"
+        " -c /etc/nginx/test-nginx.conf -e /etc/nginx/logs/error.log -g 'daemon off;'"
+    )
+    return subprocess.Popen(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def test_compose_stack_gets_its_certificates_through_renew(
+    pebble: Pebble, tmp_path: Path, upstreams
+) -> None:
+    if tcp_ok(80) or tcp_ok(443) or not Path("/etc/nginx").is_dir() or os.geteuid() != 0:
+        pytest.skip("needs root, /etc/nginx and the host's ports 80/443 free")
+    compose_dir = tmp_path / "shared-infra"
+    compose_dir.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "shared-infra" / "compose.yml", compose_dir)
+    _site(tmp_path, upstreams, "ita_one", ["one.localhost"])
+    ok(mortar("infra", "compose-init", "--dir", str(compose_dir)))  # HTTPS + ACME remembered
+    assert read_env(compose_dir / ".env")["MORTAR_ACME_WEBROOT"] == str(nginx.acme_webroot())
+    ngx = compose_dir / "nginx"
+    assert "root /srv/acme;" in (ngx / "sites" / "ita_one.conf").read_text()
+    assert not (ngx / "tls" / "ita_one").exists()  # no certificate yet: plain HTTP
+
+    proc = _start_compose_nginx(ngx, nginx.acme_webroot(), tmp_path / "compose-nginx.log")
+    try:
+        _wait_port(80, proc, tmp_path / "compose-nginx.log")
+        # A challenge certbot writes on the host is answered by the "container".
+        token = nginx.acme_webroot() / ".well-known" / "acme-challenge" / "probe-token"
+        token.parent.mkdir(parents=True, exist_ok=True)
+        token.write_text("probe-answer")
+        status, body = get(80, "one.localhost", "/.well-known/acme-challenge/probe-token")
+        assert (status, body) == (200, "probe-answer")
+        token.unlink()
+
+        pid = (ngx / "nginx.pid").read_text().strip()
+        reload_cmd = f"sh -c 'kill -HUP {pid} && touch {tmp_path}/reloaded'"
+        args = ("infra", "renew", "--compose-dir", str(compose_dir), "--reload-cmd", reload_cmd)
+        res = ok(mortar(*args))
+        assert "ita_one          issued" in res.stdout
+        assert "Compose nginx reloaded with the new certificates" in res.stderr + res.stdout
+        assert (tmp_path / "reloaded").exists()
+        issued = tls.acme_dir("ita_one") / "fullchain.pem"
+        assert (ngx / "tls" / "ita_one" / "fullchain.pem").read_bytes() == issued.read_bytes()
+        assert (
+            "ssl_certificate /etc/nginx/tls/ita_one/fullchain.pem;"
+            in (ngx / "sites" / "ita_one.conf").read_text()
+        )
+        # The container's 443 serves the CA's certificate (verified with Pebble's root only).
+        from cryptography import x509
+
+        want = x509.load_pem_x509_certificate(issued.read_bytes()).serial_number
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if _serial(443, "one.localhost", pebble.root) == want:
+                    break
+            except (OSError, ssl.SSLError):
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "compose-nginx.log").read_text()
+            time.sleep(0.2)
+
+        # A reload that fails is one clear error (exit 1); the certificate stays in place.
+        bad = mortar(*args[:-1], "false", "--force")
+        assert bad.returncode == 1, bad.stdout + bad.stderr
+        assert "reloading the Compose nginx failed (false)" in bad.stderr
+        # --reload-cmd alone is a usage error
+        assert mortar("infra", "renew", "--reload-cmd", "true").returncode == 2
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(10)

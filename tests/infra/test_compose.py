@@ -59,6 +59,7 @@ def test_compose_services_are_pinned_healthy_and_on_the_mortar_network() -> None
     assert "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in mounts
     assert "./nginx/sites:/etc/nginx/sites:ro" in mounts
     assert "${MORTAR_FILES_DIR:-./files}:/srv/mortar:ro" in mounts  # files from disk, read-only
+    assert "${MORTAR_ACME_WEBROOT:-./acme}:/srv/acme:ro" in mounts  # certbot's challenges
     # Admin secrets come from the git-ignored .env, never from the file itself.
     assert "${POSTGRES_PASSWORD:?" in (SHARED / "compose.yml").read_text()
     ignored = subprocess.run(

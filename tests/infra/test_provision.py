@@ -221,3 +221,21 @@ def test_failed_dump_drops_nothing(two_sites: tuple[dict, dict], tmp_path: Path)
     with _pg(a["DATABASE_URL"]) as conn:  # database, role and password all still there
         conn.execute("SELECT 1")
     assert redis.Redis.from_url(a["REDIS_URL"]).ping()
+
+
+def test_compose_provision_writes_the_files_folder(
+    two_sites: tuple[dict, dict], tmp_path: Path
+) -> None:
+    a, _ = two_sites
+    env_before = (a["dir"] / ".env").read_text()
+    res = mortar("site", "provision", str(a["dir"]), "--files-dir", str(tmp_path / "nope"))
+    assert res.returncode == 2
+    assert "no such folder (the shared stack's files)" in res.stderr
+    assert (a["dir"] / ".env").read_text() == env_before  # nothing written
+    files = tmp_path / "shared-files"
+    files.mkdir()
+    args = ("--db-host", "postgres", "--redis-host", "redis", "--files-dir", str(files))
+    ok(mortar("site", "provision", str(a["dir"]), *args))
+    env = read_env(a["dir"] / ".env")
+    assert env["MORTAR_FILES_DIR"] == str(files)
+    assert "@postgres:" in env["DATABASE_URL"] and "@redis:" in env["REDIS_URL"]

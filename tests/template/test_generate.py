@@ -187,14 +187,15 @@ def test_compose_file_wires_the_services(sites):
     slug, dns = site.name, site.name.replace("_", "-")
     compose = yaml.safe_load((site / "compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"migrate", "api", "web", "worker", "beat"}
+    assert set(services) == {"files", "web-files", "migrate", "api", "web", "worker", "beat"}
     for name in ("api", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )
         assert services[name]["restart"] == "unless-stopped"
         assert services[name]["env_file"] == ".env"
-    assert services["migrate"]["restart"] == "no"
+    for name in ("files", "web-files", "migrate"):
+        assert services[name]["restart"] == "no", name
     assert services["api"]["networks"]["mortar"]["aliases"] == [f"{dns}-api"]
     assert services["web"]["networks"]["mortar"]["aliases"] == [f"{dns}-web"]
     for name in ("api", "web"):

@@ -113,10 +113,7 @@ def up(
     mortar_home().mkdir(parents=True, exist_ok=True)
     state = servers_up(private)
     if https is not None or acme:
-        settings = {**state.get("https", {}), **(acme or {})}
-        if https is not None:
-            settings["enabled"] = https
-        state["https"] = {k: v for k, v in settings.items() if v != ""}
+        state["https"] = tls.merged_https(state.get("https", {}), https, acme)
         write_json(infra_state_file(), state)  # read by the renderers below
     if tls.https_enabled() and not tls.acme_directory():
         root = tls.ensure_local_ca()

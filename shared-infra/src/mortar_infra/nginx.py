@@ -149,6 +149,12 @@ def acme_webroot() -> Path:
     return temp_dir() / "acme"
 
 
+# Inside the Compose nginx: the host's `acme_webroot()` (compose.yml mounts
+# MORTAR_ACME_WEBROOT, which `compose-init` sets to it), so certbot on the host answers
+# challenges through the container.
+COMPOSE_ACME_WEBROOT = "/srv/acme"
+
+
 def compose_cert(slug: str) -> Cert:
     """Where a site's certificate is inside the Compose nginx (`render_all` copies it to
     `<out>/tls/<slug>/`, mounted at /etc/nginx/tls)."""
@@ -258,12 +264,18 @@ def render_vhost(
         listen=_listen(mode, port),
         tls=tls_ctx,
         servers=_servers(site, tls_ctx),
-        webroot=str(acme_webroot()) if mode == "native" and tls.https_enabled() else None,
+        webroot=_webroot(mode),
         api=api,
         web=web,
         log_dir=log_dir,
         client_max_body_size=site.client_max_body_size,
     )
+
+
+def _webroot(mode: Mode) -> str | None:
+    if not tls.https_enabled():
+        return None
+    return str(acme_webroot()) if mode == "native" else COMPOSE_ACME_WEBROOT
 
 
 def _servers(site: Site, tls_ctx: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@
   live in a bucket (`MORTAR_MEDIA_STORAGE=s3`: the files carry the bucket's URLs).
 
 Compose mode: the same three under `/srv/mortar/<slug-dns>/` in the nginx container (the
-host folder `MORTAR_FILES_DIR`, mounted read-only; docs/shared-infra.md).
+host folder `MORTAR_FILES_DIR`, mounted read-only), which the site's compose.yml fills
+(`publish-files` one-shots, media bound there; docs/shared-infra.md).
 """
 
 from __future__ import annotations

@@ -66,6 +66,17 @@ def https_state() -> dict[str, Any]:
     return read_json(infra_state_file()).get("https", {})
 
 
+def merged_https(
+    current: dict[str, Any], enabled: bool | None, acme: dict[str, str] | None
+) -> dict[str, Any]:
+    """The HTTPS settings to remember: `current` with `enabled` (None: unchanged) and the
+    ACME values (`acme_directory`, `acme_email`, `acme_ca_bundle`; "" forgets one)."""
+    settings = {**current, **(acme or {})}
+    if enabled is not None:
+        settings["enabled"] = enabled
+    return {k: v for k, v in settings.items() if v != ""}
+
+
 def acme_directory() -> str | None:
     """The ACME server's directory URL: `MORTAR_ACME_DIRECTORY`, else what `infra up
     --acme-directory` remembered; None: certificates come from the local CA."""

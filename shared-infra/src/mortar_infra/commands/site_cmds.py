@@ -10,6 +10,8 @@ import click
 from mortar_infra import nginx
 from mortar_infra.cli import site
 from mortar_infra.clitools import handle_errors
+from mortar_infra.config import UsageError
+from mortar_infra.envfile import update_env
 from mortar_infra.manifest import load_site, registered_site
 
 SITE_DIR = click.Path(path_type=Path)
@@ -59,8 +61,16 @@ def unregister(slug: str) -> None:
 @click.argument("site_dir", type=SITE_DIR)
 @click.option("--db-host", help="Host written into DATABASE_URL (e.g. `postgres` under Compose).")
 @click.option("--redis-host", help="Host written into REDIS_URL (e.g. `redis` under Compose).")
+@click.option(
+    "--files-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Compose: the shared stack's files folder (its MORTAR_FILES_DIR), written into the "
+    "site's .env so its compose.yml publishes files and keeps media there.",
+)
 @handle_errors
-def provision_cmd(site_dir: Path, db_host: str | None, redis_host: str | None) -> None:
+def provision_cmd(
+    site_dir: Path, db_host: str | None, redis_host: str | None, files_dir: Path | None
+) -> None:
     """Create the site's database, login role and Redis ACL user; write them into its .env.
 
     Idempotent: passwords already in the site's .env (DATABASE_URL/REDIS_URL, or
@@ -69,7 +79,12 @@ def provision_cmd(site_dir: Path, db_host: str | None, redis_host: str | None) -
     from mortar_infra import provision  # psycopg/redis only when needed: fast CLI start
 
     s = load_site(site_dir)
+    if files_dir is not None and not files_dir.resolve().is_dir():
+        raise UsageError(f"--files-dir {files_dir}: no such folder (the shared stack's files)")
     provision.provision(s, db_host=db_host, redis_host=redis_host)
+    if files_dir is not None:
+        update_env(s.env_path, {"MORTAR_FILES_DIR": str(files_dir.resolve())})
+        log.info(f"==> {s.env_path}: MORTAR_FILES_DIR={files_dir.resolve()}")
     log.info(f"==> {s.slug} provisioned")
 
 
