@@ -198,13 +198,13 @@ def test_services_select_their_pods_and_ingress_backends_exist(site: Site) -> No
         assert all(labels.get(k) == v for k, v in svc["spec"]["selector"].items())
         (port,) = svc["spec"]["ports"]
         assert port["targetPort"] == "http"
-    (ingress,) = site.of_kind("Ingress")
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            backend = path["backend"]["service"]
-            assert backend["name"] in services
-            (port,) = services[backend["name"]]["spec"]["ports"]
-            assert backend["port"]["number"] == port["port"]
+    for ingress in site.of_kind("Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                assert backend["name"] in services
+                (port,) = services[backend["name"]]["spec"]["ports"]
+                assert backend["port"]["number"] == port["port"]
 
 
 def test_pdbs_cover_api_web_worker_but_not_beat(site: Site) -> None:
