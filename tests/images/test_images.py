@@ -159,7 +159,7 @@ def running_site(
     try:
         ok(mortar("site", "provision", str(site_dir)))
         env = read_env(site_dir / ".env")  # as provisioned: the site's own DB role, ACL user
-        env["EMAIL_URL"] = f"smtp://127.0.0.1:{mailbox.port}"
+        env.update(EMAIL_PROVIDER="smtp", EMAIL_URL=f"smtp://127.0.0.1:{mailbox.port}")
 
         migrate = site.containers["migrate"] = Container(site.api_image, "migrate")
         res = migrate.run(env, ["mortar-entrypoint", "migrate"], timeout=600)
