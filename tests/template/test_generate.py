@@ -267,3 +267,16 @@ def test_mail_goes_to_the_console_until_a_provider_is_set(sites):
         assert env["DEFAULT_FROM_EMAIL"] == f"noreply@{env['MORTAR_DOMAINS']}", name
         readme = (g.site / "README.md").read_text()
         assert "## Mail" in readme and "EMAIL_PROVIDER" in readme, name
+
+
+def test_site_dependencies_are_locked_from_the_start(sites):
+    # What `mortar site lock` writes for a site with no extra requirements, byte for byte:
+    # spawning needs no package index, and a first `site lock` changes nothing.
+    from mortar_infra.sitelock import header
+
+    for name, g in sites.items():
+        version = read_env(g.site / ".env")["MORTAR_VERSION"]
+        for role in ("api", "web"):
+            lock = (g.site / role / "requirements.lock").read_text()
+            assert lock == header(role, version), (name, role)
+        assert "mortar site lock ." in (g.site / "README.md").read_text(), name
