@@ -17,6 +17,7 @@ import pytest
 
 # The stack and site helpers are shared with tests/contract (tests/support/kitstack.py).
 from kitstack import BIN, KIT, Stack, free_port  # noqa: F401 - BIN, KIT: tests import them here
+from smtpsink import SmtpSink
 
 CONTENT = Path(__file__).resolve().parent / "site_content.py"
 CHROMIUM = os.environ.get("MORTAR_CHROMIUM", "/usr/bin/chromium")
@@ -62,16 +63,6 @@ def retitle_about(stack: Stack, run: SiteRun, title: str) -> None:
     """A publish: the first tenant's `about` page gets `title` (through the site's Django)."""
     proc = stack.site_python(run, "-c", RETITLE, run.slug, title)
     assert proc.returncode == 0, proc.stderr
-
-
-@dataclass
-class SmtpSink:
-    port: int
-    messages: list = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 @dataclass
@@ -127,7 +118,10 @@ def sites(stack, smtp, tag, tmp_path_factory):
             out, site_name=run.marker, site_slug=run.slug, domain=run.domain,
             languages=run.languages, time_zone=tz, admin_email=f"owner@{run.domain}",
         )  # fmt: skip
-        update_env(run.dir / ".env", {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"})
+        update_env(
+            run.dir / ".env",
+            {"EMAIL_PROVIDER": "smtp", "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"},
+        )
     try:
         # both brought up at the same time
         with ThreadPoolExecutor(max_workers=2) as pool:

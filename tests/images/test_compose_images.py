@@ -7,6 +7,7 @@ FROM the base tags `make images` produces; bad input to the build tools fails cl
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -178,6 +179,45 @@ def test_site_deps_checks_the_base_pin(tmp_path: Path, pin: str, rc: int, messag
     )
     assert res.returncode == rc, res.stdout + res.stderr
     assert message in res.stdout + res.stderr
+
+
+DJANGO = importlib.metadata.version("django")
+
+
+@pytest.mark.parametrize(
+    ("deps", "lock", "message"),
+    [
+        ('"humanize>=4"', "# no entries\n", "does not satisfy ['humanize>=4']: run `mortar site"),
+        ('"humanize>=4"', "humanize==3.0 \\\n    --hash=sha256:00\n", "does not satisfy"),
+        ('"django>=1"', "django==1.0 \\\n    --hash=sha256:00\n",
+         f"pins django==1.0 but the base image ships {DJANGO}"),
+        ('"humanize>=4"', "humanize>=4\n", "line 1: 'humanize>=4' is not a pinned requirement"),
+    ],
+)  # fmt: skip
+def test_site_deps_refuses_a_lock_that_does_not_fit(
+    tmp_path: Path, deps: str, lock: str, message: str
+) -> None:
+    # Each refusal comes before pip runs: nothing is installed into this interpreter.
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        f'[project]\nname = "x"\nversion = "0"\ndependencies = ["mortar-api=={VERSION}", {deps}]\n'
+    )
+    (tmp_path / "requirements.lock").write_text(lock)
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "base-images" / "common" / "site-deps.py"), str(pyproject)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert message in res.stderr
+
+
+def test_site_images_install_from_the_lock() -> None:
+    for role in ("api", "web"):
+        dockerfile = ROOT / "template" / "{{cookiecutter.site_slug}}" / role / "Dockerfile"
+        text = dockerfile.read_text()
+        copy = f"COPY {role}/pyproject.toml {role}/requirements.lock /app/{role}/"
+        assert text.index(copy) < text.index(f"site-deps.py /app/{role}/pyproject.toml"), role
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -24,9 +25,10 @@ from aiosmtpd.controller import Controller
 from mortar_infra.envfile import read_env
 
 from .containers import Container, build_images, buildah, image_config
-from .helpers import free_port, generate_site, mortar, ok
+from .helpers import MORTAR, free_port, generate_site, mortar, ok
 
 pytestmark = pytest.mark.images
+KIT = Path(__file__).resolve().parents[2]
 
 MARKER = "Served from container images"
 
@@ -159,7 +161,7 @@ def running_site(
     try:
         ok(mortar("site", "provision", str(site_dir)))
         env = read_env(site_dir / ".env")  # as provisioned: the site's own DB role, ACL user
-        env["EMAIL_URL"] = f"smtp://127.0.0.1:{mailbox.port}"
+        env.update(EMAIL_PROVIDER="smtp", EMAIL_URL=f"smtp://127.0.0.1:{mailbox.port}")
 
         migrate = site.containers["migrate"] = Container(site.api_image, "migrate")
         res = migrate.run(env, ["mortar-entrypoint", "migrate"], timeout=600)
@@ -367,6 +369,14 @@ def test_site_extra_requirement_is_installed_in_its_image(
     text = pyproject.read_text()
     pin = f'"mortar-api=={_ver(text)}"'
     pyproject.write_text(text.replace(pin, pin + ', "humanize>=4"'))
+    # the image installs from api/requirements.lock (base venvs shared with the e2e tier)
+    lock_env = {**os.environ, "MORTAR_HOME": str(tmp_path / "home"),
+                "MORTAR_BASE_VENVS": str(KIT / "test-artifacts" / "base-venvs")}  # fmt: skip
+    res = subprocess.run(
+        [MORTAR, "site", "lock", str(site_dir)], env=lock_env, capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert res.returncode == 0 and "humanize" in res.stdout, res.stdout + res.stderr
     log = artifacts / "build-extra-requirement.log"
     log.unlink(missing_ok=True)
     rc = build_images("--site", str(site_dir), "--tag", "deps-test", "api", log=log)

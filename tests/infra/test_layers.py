@@ -16,7 +16,7 @@ LAYERS = [
     {"config", "progress", "polling"},  # the environment, output, the wait loop
     {"envfile", "manifest", "sitefiles", "archive", "tls"},  # a site's files, backups, certs
     {"urls", "procs", "siteenv", "nginx"},  # one mechanism each
-    {"provision", "processenv", "probes", "compose", "dumps", "launch", "acme"},
+    {"provision", "processenv", "probes", "compose", "dumps", "launch", "acme", "sitelock"},
     {"privateservers", "stackstatus", "tenants"},
     {"native", "siteops", "tenantbackup"},  # the stack's and a site's life: up, down, ...
     {"demo", "servers", "sitebackup", "siteupgrade"},

@@ -20,7 +20,7 @@ from mortar_infra.procs import ROLES, read_procfile
 CONTRACT_ENV = [
     "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MORTAR_REDIS_PREFIX", "MORTAR_SITE_SLUG",
     "MORTAR_VERSION", "MORTAR_LANGUAGES", "MORTAR_DOMAINS", "MORTAR_API_URL", "DJANGO_DEBUG",
-    "MORTAR_MEDIA_STORAGE", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "TIME_ZONE", "DB_PASSWORD",
+    "MORTAR_MEDIA_STORAGE", "EMAIL_PROVIDER", "DEFAULT_FROM_EMAIL", "TIME_ZONE", "DB_PASSWORD",
     "REDIS_PASSWORD", "MORTAR_CELERY_APP",
 ]  # fmt: skip
 
@@ -79,7 +79,7 @@ def test_env_has_the_contract_variables_and_is_private(sites):
     for name, g in sites.items():
         env_path = g.site / ".env"
         env = read_env(env_path)
-        missing = [k for k in CONTRACT_ENV if not env.get(k) and k != "EMAIL_URL"]
+        missing = [k for k in CONTRACT_ENV if not env.get(k)]
         assert not missing, (name, missing)
         slug = g.site.name
         assert env["DATABASE_URL"].startswith(f"postgres://site_{slug}:{env['DB_PASSWORD']}@")
@@ -259,3 +259,25 @@ def test_error_reports_are_off_until_a_dsn_is_set(sites):
     for role in ("api", "web"):
         dockerfile = (sites["defaults"].site / role / "Dockerfile").read_text()
         assert "ENV SITE_VERSION=${SITE_VERSION}" in dockerfile
+
+
+def test_mail_goes_to_the_console_until_a_provider_is_set(sites):
+    for name, g in sites.items():
+        env = read_env(g.site / ".env")
+        assert (env["EMAIL_PROVIDER"], env["EMAIL_URL"]) == ("console", ""), name
+        assert env["DEFAULT_FROM_EMAIL"] == f"noreply@{env['MORTAR_DOMAINS']}", name
+        readme = (g.site / "README.md").read_text()
+        assert "## Mail" in readme and "EMAIL_PROVIDER" in readme, name
+
+
+def test_site_dependencies_are_locked_from_the_start(sites):
+    # What `mortar site lock` writes for a site with no extra requirements, byte for byte:
+    # spawning needs no package index, and a first `site lock` changes nothing.
+    from mortar_infra.sitelock import header
+
+    for name, g in sites.items():
+        version = read_env(g.site / ".env")["MORTAR_VERSION"]
+        for role in ("api", "web"):
+            lock = (g.site / role / "requirements.lock").read_text()
+            assert lock == header(role, version), (name, role)
+        assert "mortar site lock ." in (g.site / "README.md").read_text(), name

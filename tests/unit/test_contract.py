@@ -147,3 +147,25 @@ def test_cli_reads_dotenv_as_the_services_do(tmp_path: Path, monkeypatch) -> Non
     environ.Env.read_env(str(path))
     assert read_env(path) == services
     assert services["DUP"] == "third" and services["INDENTED"] == "now set"
+
+
+def test_lock_entries_are_parsed_with_their_hashes() -> None:
+    from mortar_contract.lockfile import parse_lock
+
+    text = (
+        "# header\n"
+        "Django_CORS.headers==4.9.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n"
+        "    # via pyproject.toml\n"
+        "colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:cc\n"
+        "celery[redis]==5.5.0\n"
+    )
+    entries = parse_lock(text)
+    assert [(e.name, e.version) for e in entries] == [
+        ("django-cors-headers", "4.9.0"),
+        ("colorama", "0.4.6"),
+        ("celery", "5.5.0"),
+    ]
+    assert entries[0].text.count("--hash=") == 2 and "via" in entries[0].text
+    assert parse_lock("# only a header\n\n") == []
+    with pytest.raises(ValueError, match="line 2: 'humanize>=4' is not a pinned requirement"):
+        parse_lock("# x\nhumanize>=4\n")

@@ -10,8 +10,9 @@ Two layers, so that N sites do not each install Django and friends:
   shared by test runs);
 - the **site venv** `<site>/.venv/`: an empty venv whose `mortar-base.pth` puts the base
   venv's site-packages on its path, with the site's own `api/` and `web/` packages
-  installed editable (so code edits need only a restart). pip resolves their
-  `mortar-api==X.Y.Z` pins against the base layer and fails loudly on a mismatch.
+  installed editable (so code edits need only a restart), and the packages of their
+  `requirements.lock` (`mortar site lock`) by hash. pip resolves their `mortar-api==X.Y.Z`
+  pins against the base layer and fails loudly on a mismatch.
 
 Processes run as `<site>/.venv/bin/python -m gunicorn|celery ...` (see procs.py).
 """
@@ -30,12 +31,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mortar_contract.lockfile import LOCK_NAME, parse_lock
+
 from mortar_infra.config import MortarError, mortar_home
 from mortar_infra.manifest import Site
 
 log = logging.getLogger(__name__)
 BASE_EXTRAS = ["setuptools>=69", "wheel", "pytest>=8", "pytest-django>=4.9"]
 PTH_NAME = "mortar-base.pth"
+LOCKS = ("api/" + LOCK_NAME, "web/" + LOCK_NAME)  # `mortar site lock` (sitelock.py)
 
 
 def kit_root() -> Path:
@@ -152,7 +156,7 @@ def ensure_base_venv(version: str) -> Path:
 
 def _fingerprint(site_dir: Path, base: Path) -> str:
     h = hashlib.sha256(f"layout-2:{base}".encode())  # bump when the venv layout changes
-    for rel in ("api/pyproject.toml", "web/pyproject.toml"):
+    for rel in ("api/pyproject.toml", "web/pyproject.toml", *LOCKS):
         p = site_dir / rel
         h.update(p.read_bytes() if p.exists() else b"-")
     return h.hexdigest()
@@ -181,8 +185,9 @@ def ensure_site_venv(site: Site) -> bool:
         sp = _site_packages(venv)
         sp.mkdir(parents=True, exist_ok=True)
         (sp / PTH_NAME).write_text(str(_site_packages(base)) + "\n")
-        # --no-index: everything the pins need is in the base layer; a pin it cannot
-        # satisfy (wrong version) fails here, before anything is provisioned.
+        _install_locks(site_dir)
+        # --no-index: everything the pins need is in the base layer and the locks; a pin it
+        # cannot satisfy (wrong version) fails here, before anything is provisioned.
         try:
             _run(
                 [str(site_python(site)), "-m", "pip", "install", "-q",
@@ -192,12 +197,31 @@ def ensure_site_venv(site: Site) -> bool:
             )  # fmt: skip
         except MortarError as exc:
             raise MortarError(
-                f"{exc}\nIf you added a dependency to api/ or web/pyproject.toml, install it "
-                f"once with: {site_python(site)} -m pip install -e {site_dir / 'api'}"
+                f"{exc}\nIf you added a dependency to api/ or web/pyproject.toml, lock it: "
+                f"mortar site lock {site_dir} (README.md, 'Dependencies')"
             ) from None
         _write_wrappers(venv)
         stamp.write_text(want + "\n")
     return True
+
+
+def _install_locks(site_dir: Path) -> None:
+    """Install what api/ and web/requirements.lock add to the base (exact files, by hash).
+
+    Only a lock with entries runs pip (and needs the package index or pip's cache)."""
+    python = site_dir / ".venv" / "bin" / "python"
+    for rel in LOCKS:
+        lock = site_dir / rel
+        try:
+            if not lock.is_file() or not parse_lock(lock.read_text()):
+                continue
+        except ValueError as exc:
+            raise MortarError(f"{lock}: {exc}") from None
+        _run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "--no-deps", "--require-hashes", "-r", str(lock)],
+            f"installing {rel}",
+        )  # fmt: skip
 
 
 def _kept_base(site: Site) -> Path | None:

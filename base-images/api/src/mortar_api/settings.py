@@ -22,6 +22,7 @@ from mortar_api.settings_helpers import (
     connection_schema,
     csrf_trusted_origins,
     database_config,
+    email_settings,
     media_storage,
     parse_domains,
     parse_languages,
@@ -229,9 +230,14 @@ MORTAR_SEARCH_MAX_RESULTS = search_max_results(env.int("MORTAR_SEARCH_MAX_RESULT
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MORTAR_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 
 # --- email ----------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_PROVIDER: console, smtp (EMAIL_URL) or an anymail provider with its credentials
+# (settings_helpers.ANYMAIL_PROVIDERS; docs/api-base.md). Contact mail (cms.tasks) and
+# Django's own mail (mail_admins, password resets) all go through EMAIL_BACKEND.
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
+vars().update(email_settings(env))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)  # errors to ADMINS come from it
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a dead SMTP server fails, then retries
 
 # --- security (production defaults; behind the shared nginx, which sets X-Forwarded-Proto) -
 # MORTAR_HTTPS=false only for plain-http setups (local demo); `check --deploy` then warns.

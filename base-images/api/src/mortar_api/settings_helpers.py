@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,120 @@ def connection_schema() -> str | None:
     from django.db import connection
 
     return getattr(connection, "schema_name", None)
+
+
+# EMAIL_PROVIDER -> (anymail backend, required variables, optional variables). Each variable
+# is named exactly as anymail's setting (https://anymail.dev/en/stable/esps/), so the
+# provider's anymail page documents it; the values go into ANYMAIL.
+ANYMAIL_PROVIDERS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "amazon_ses": ("anymail.backends.amazon_ses.EmailBackend", (), ()),  # see _amazon_ses
+    "brevo": ("anymail.backends.brevo.EmailBackend", ("BREVO_API_KEY",), ("BREVO_API_URL",)),
+    "mailgun": (
+        "anymail.backends.mailgun.EmailBackend",
+        ("MAILGUN_API_KEY",),
+        ("MAILGUN_SENDER_DOMAIN", "MAILGUN_API_URL"),  # EU: https://api.eu.mailgun.net/v3
+    ),
+    "mailjet": (
+        "anymail.backends.mailjet.EmailBackend",
+        ("MAILJET_API_KEY", "MAILJET_SECRET_KEY"),
+        ("MAILJET_API_URL",),
+    ),
+    "postmark": (
+        "anymail.backends.postmark.EmailBackend",
+        ("POSTMARK_SERVER_TOKEN",),
+        ("POSTMARK_MESSAGE_STREAM", "POSTMARK_API_URL"),
+    ),
+    "resend": ("anymail.backends.resend.EmailBackend", ("RESEND_API_KEY",), ("RESEND_API_URL",)),
+    "sendgrid": (  # works; anymail 14+ warns it no longer supports SendGrid officially
+        "anymail.backends.sendgrid.EmailBackend",
+        ("SENDGRID_API_KEY",),
+        ("SENDGRID_API_URL",),
+    ),
+    "sparkpost": (
+        "anymail.backends.sparkpost.EmailBackend",
+        ("SPARKPOST_API_KEY",),
+        ("SPARKPOST_SUBACCOUNT", "SPARKPOST_API_URL"),
+    ),
+}
+EMAIL_PROVIDERS = ("console", "smtp", *ANYMAIL_PROVIDERS)
+_SMTP_SCHEMES = ("smtp", "smtps", "smtp+tls", "smtp+ssl")
+
+
+def email_settings(env: Any) -> dict[str, Any]:
+    """The mail settings (EMAIL_BACKEND, EMAIL_HOST..., ANYMAIL) for ``EMAIL_PROVIDER``.
+
+    ``console`` prints mail; ``smtp`` sends through ``EMAIL_URL``
+    (``smtp[s|+tls]://user:password@host:port``); any other name is an anymail provider whose
+    credentials come from the variables in ``ANYMAIL_PROVIDERS``. Unset, ``EMAIL_URL`` alone
+    decides (console by default), as before 1.5. A typo or a missing credential fails at
+    start-up, naming the variable, instead of at the first contact message.
+    """
+    provider = (env("EMAIL_PROVIDER", default="") or "").strip().lower().replace("-", "_")
+    email_url = env("EMAIL_URL", default="") or ""
+    if not provider:  # backwards compatible: EMAIL_URL alone, console by default
+        return env.email_url_config(email_url or "consolemail://")
+    if provider == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if provider == "smtp":
+        scheme = email_url.split("://", 1)[0] if "://" in email_url else ""
+        if scheme not in _SMTP_SCHEMES:
+            raise ImproperlyConfigured(
+                "EMAIL_PROVIDER=smtp needs EMAIL_URL=smtp://user:password@host:port"
+                f" (or smtps:// or smtp+tls://); got {email_url or 'nothing'!r}"
+            )
+        return env.email_url_config(email_url)
+    if provider not in ANYMAIL_PROVIDERS:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider!r} is not a known mail provider; one of: "
+            + ", ".join(EMAIL_PROVIDERS)
+        )
+    backend, required, optional = ANYMAIL_PROVIDERS[provider]
+    if provider == "amazon_ses":
+        return {"EMAIL_BACKEND": backend, "ANYMAIL": _amazon_ses(env)}
+    missing = [name for name in required if not env(name, default="")]
+    if missing:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider} needs {' and '.join(missing)} in the environment (.env)"
+        )
+    anymail = {name: env(name) for name in required}
+    anymail.update({name: env(name) for name in optional if env(name, default="")})
+    return {"EMAIL_BACKEND": backend, "ANYMAIL": anymail}
+
+
+def _amazon_ses(env: Any) -> dict[str, Any]:
+    """ANYMAIL for Amazon SES (boto3): a region, and keys only when SES has its own.
+
+    Without AMAZON_SES_ACCESS_KEY_ID boto3 finds credentials its usual way (AWS_ACCESS_KEY_ID,
+    an instance role, ~/.aws), so the S3 media keys serve SES too when they may.
+    """
+    if find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "EMAIL_PROVIDER=amazon_ses needs boto3: pip install 'mortar-api[s3]'"
+            " (the images have it)"
+        )
+    region = (
+        env("AMAZON_SES_REGION", default="")
+        or env("AWS_DEFAULT_REGION", default="")
+        or env("AWS_REGION", default="")
+    )
+    if not region:
+        raise ImproperlyConfigured(
+            "EMAIL_PROVIDER=amazon_ses needs AMAZON_SES_REGION (or AWS_DEFAULT_REGION),"
+            " e.g. eu-west-1"
+        )
+    params: dict[str, Any] = {"region_name": region}
+    key = env("AMAZON_SES_ACCESS_KEY_ID", default="")
+    secret = env("AMAZON_SES_SECRET_ACCESS_KEY", default="")
+    if bool(key) != bool(secret):
+        raise ImproperlyConfigured(
+            "AMAZON_SES_ACCESS_KEY_ID and AMAZON_SES_SECRET_ACCESS_KEY go together:"
+            " set both or neither"
+        )
+    if key:
+        params.update(aws_access_key_id=key, aws_secret_access_key=secret)
+    if endpoint := env("AMAZON_SES_ENDPOINT_URL", default=""):
+        params["endpoint_url"] = endpoint  # a local SES-protocol server (tests, LocalStack)
+    anymail: dict[str, Any] = {"AMAZON_SES_CLIENT_PARAMS": params}
+    if config_set := env("AMAZON_SES_CONFIGURATION_SET_NAME", default=""):
+        anymail["AMAZON_SES_CONFIGURATION_SET_NAME"] = config_set
+    return anymail

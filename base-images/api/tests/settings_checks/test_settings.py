@@ -73,6 +73,8 @@ def test_check_deploy_warns_when_https_is_off():
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
         ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL must be a postgres"),
         ({"DATABASE_URL": "postgres://u@h:5432/"}, "no database name"),
+        ({"EMAIL_PROVIDER": "sendmail"}, "EMAIL_PROVIDER='sendmail' is not a known"),
+        ({"EMAIL_PROVIDER": "mailgun"}, "EMAIL_PROVIDER=mailgun needs MAILGUN_API_KEY"),
     ],
 )
 def test_bad_environment_fails_clearly(env, message):

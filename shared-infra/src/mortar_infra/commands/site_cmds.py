@@ -232,3 +232,20 @@ def upgrade(site_dir: Path, to: str, dry_run: bool, no_template: bool) -> None:
     )
     if changed or res.plan.pins:
         click.echo(f"    review and commit the changes in {site_dir} (git status)")
+
+
+@site.command()
+@click.argument("site_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@handle_errors
+def lock(site_dir: Path) -> None:
+    """Lock the site's own dependencies: api/ and web/requirements.lock.
+
+    Resolves the dependencies in api/ and web/pyproject.toml beyond mortar-api/mortar-web,
+    with hashes, against the versions the base ships; the images and the site venv install
+    exactly these. Run it after changing those dependencies (or the base version) and commit
+    the locks. No extra dependencies: no package index needed.
+    """
+    from mortar_infra import sitelock
+
+    for role, names in sitelock.lock_site(load_site(site_dir)).items():
+        click.echo(f"{role}/requirements.lock: {', '.join(names) or 'nothing beyond the base'}")
