@@ -24,6 +24,6 @@ class ApiMetricsMiddleware(MetricsMiddleware):
     def tenant_names(self) -> Callable[[], Iterable[str]] | None:
         return _schemas
 
-    def tenant_of(self, request: Any) -> str | None:
+    def tenant_of(self, request: Any, response: Any) -> tuple[str | None, bool]:
         tenant = getattr(request, "tenant", None)
-        return getattr(tenant, "schema_name", None)
+        return getattr(tenant, "schema_name", None), True

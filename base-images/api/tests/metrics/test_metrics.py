@@ -30,6 +30,7 @@ from conftest import (
 )
 from django_tenants.utils import schema_context
 from mortar_contract.metrics import (
+    METRIC_NAMES,
     MetricsConfigError,
     TenantLabels,
     port_for,
@@ -54,6 +55,17 @@ def value(samples: dict, name: str, **labels: str) -> float:
     """Sum of the samples of `name` whose labels include `labels`."""
     want = set(labels.items())
     return sum(v for (n, ls), v in samples.items() if n == name and want <= ls)
+
+
+def missing_names(samples: dict, prefix: str = "") -> list[str]:
+    """METRIC_NAMES (starting with `prefix`) of which the scrape has no sample: the
+    Grafana dashboard may use only names a real scrape shows."""
+    seen = {n for (n, _) in samples}
+    return [
+        name
+        for name in METRIC_NAMES
+        if name.startswith(prefix) and not any(n == name or n.startswith(f"{name}_") for n in seen)
+    ]
 
 
 def workers_of(pid: int) -> set[int]:
@@ -134,6 +146,8 @@ def test_api_metrics_sum_all_workers_by_status_and_capped_tenant(
     )
     # django-prometheus' own middleware counters, summed the same way
     assert value(samples, "django_http_responses_total_by_status_total", status="200") >= 25
+    # every name but the worker's is in this scrape
+    assert missing_names(samples) == [n for n in METRIC_NAMES if n.startswith("mortar_celery")]
     # the public response cache: the first request per generation misses, repeats hit
     hits = value(samples, "mortar_cache_requests_total", cache="response", result="hit")
     misses = value(samples, "mortar_cache_requests_total", cache="response", result="miss")
@@ -192,6 +206,7 @@ def test_worker_metrics_count_tasks_by_state_across_the_pool(committed_db, tenan
     assert value(samples, "mortar_celery_tasks_total", task=name, state="failure") == 1
     assert value(samples, "mortar_celery_task_duration_seconds_count", task=name) == 8
     assert pids, "the pool processes wrote no metric files"
+    assert missing_names(samples, "mortar_celery") == []
 
 
 def test_ports_and_cap_settings():
@@ -216,7 +231,9 @@ def test_tenant_labels_are_bounded():
     assert [labels(t) for t in ("a", "b", "c", None)] == ["a", "b", "other", "none"]
     names.remove("a")  # the list is re-read: the cap follows the tenants that exist
     assert (labels("c"), labels("a")) == ("c", "other")
-    seen = TenantLabels(2)  # no list (web): the first two hosts seen keep their label
+    seen = TenantLabels(2)  # no list (web): the first two hosts admitted keep their label
+    assert seen("scan.test", admit=False) == "other"  # a 404 for a made-up Host takes no place
     assert [seen(h) for h in ("x.test", "y.test", "z.test", "x.test")] == [
         "x.test", "y.test", "other", "x.test"
     ]  # fmt: skip
+    assert seen("x.test", admit=False) == "x.test"  # a tenant's own 404 keeps its label

@@ -65,11 +65,14 @@ class WebMetricsMiddleware(MetricsMiddleware):
     """Request metrics of web (mortar_contract.metrics); tenant = the canonical host.
 
     web has no tenant list, so each process labels the first MORTAR_METRICS_TENANT_CAP
-    hosts it sees and counts later ones as ``other`` (bounded per process).
+    hosts it answers below 400 (a site's, not a scanner's made-up Host) and counts later
+    ones as ``other`` (bounded per process). Health probes (any Host) carry no tenant.
     """
 
     role = "web"
 
-    def tenant_of(self, request: HttpRequest) -> str | None:
+    def tenant_of(self, request: HttpRequest, response: HttpResponse) -> tuple[str | None, bool]:
         raw = request.META.get("HTTP_HOST")
-        return normalise_host(raw) if raw else None
+        if not raw or request.path == "/health/":
+            return None, False
+        return normalise_host(raw), response.status_code < 400

@@ -21,7 +21,7 @@ themselves), all names in METRIC_NAMES:
 
 - ``mortar_http_requests_total{role,status,tenant}`` and
   ``mortar_http_request_duration_seconds{role,status}``: every answer, by status code;
-  ``tenant`` is capped (``tenant_label``) so the series stay bounded.
+  ``tenant`` is capped (``TenantLabels``) so the series stay bounded.
 - ``mortar_cache_requests_total{cache,result}``: the kit's own caches (web's ``page`` and
   ``api_response`` caches, api's public ``response`` cache), result ``hit`` or ``miss``.
 - ``mortar_celery_tasks_total{task,state}`` and ``mortar_celery_task_duration_seconds{task}``
@@ -54,8 +54,9 @@ HTTP_DURATION = "mortar_http_request_duration_seconds"
 CACHE_REQUESTS = "mortar_cache_requests_total"
 TASKS = "mortar_celery_tasks_total"
 TASK_DURATION = "mortar_celery_task_duration_seconds"
-# The names a scrape shows (histograms add _bucket/_sum/_count), which the Grafana
-# dashboard in docs/grafana-mortar.json may use (checked by tests/unit/test_metrics_docs.py).
+# The names a scrape shows (histograms add _bucket/_sum/_count): the api and web tests
+# check that their scrapes hold them, and tests/unit/test_metrics_dashboard.py that the
+# Grafana dashboard (docs/grafana-mortar.json) uses no other.
 METRIC_NAMES = (
     HTTP_REQUESTS,
     HTTP_DURATION,
@@ -65,7 +66,6 @@ METRIC_NAMES = (
     "django_http_requests_before_middlewares_total",
     "django_http_responses_total_by_status_total",
     "django_http_requests_latency_including_middlewares_seconds",
-    "django_http_exceptions_total_by_type_total",
 )
 
 
@@ -189,7 +189,9 @@ class TenantLabels:
     ``names`` lists the role's tenants (the api: schema names from its database) and is
     re-read every ``ttl`` seconds, so a new tenant gets its label without a restart while
     the set stays the same in every process of the role. Without ``names`` (web, which
-    knows hosts, not a tenant list) the first ``cap`` values a process sees keep theirs.
+    knows hosts, not a tenant list) the first ``cap`` values a process sees with
+    ``admit`` true keep theirs (so a scanner's made-up Host headers, answered 404, take no
+    place).
     """
 
     def __init__(
@@ -200,12 +202,12 @@ class TenantLabels:
         self._loaded = float("-inf")
         self._lock = threading.Lock()
 
-    def __call__(self, tenant: str | None) -> str:
+    def __call__(self, tenant: str | None, admit: bool = True) -> str:
         if not tenant:
             return "none"
         with self._lock:
             if self.names is None:
-                if tenant not in self._allowed and len(self._allowed) < self.cap:
+                if admit and tenant not in self._allowed and len(self._allowed) < self.cap:
                     self._allowed.add(tenant)
             elif time.monotonic() - self._loaded > self.ttl:
                 try:
@@ -219,8 +221,8 @@ class TenantLabels:
 class MetricsMiddleware:
     """Django middleware: counts and times every answer by status and tenant.
 
-    Subclasses set ``role`` and ``tenant_of(request)``; placed first, it times the whole
-    middleware stack. A request for which ``tenant_of`` fails is counted as ``none``.
+    Subclasses set ``role`` and ``tenant_of(request, response)`` (the tenant, and whether
+    it may take a new label place). A request for which it fails is counted as ``none``.
     """
 
     role = "api"
@@ -232,15 +234,15 @@ class MetricsMiddleware:
     def tenant_names(self) -> Callable[[], Iterable[str]] | None:
         return None
 
-    def tenant_of(self, request: Any) -> str | None:
-        return None
+    def tenant_of(self, request: Any, response: Any) -> tuple[str | None, bool]:
+        return None, False
 
     def __call__(self, request: Any) -> Any:
         start = time.perf_counter()
         response = self.get_response(request)
         status = str(response.status_code)
         try:
-            tenant = self.labels(self.tenant_of(request))
+            tenant = self.labels(*self.tenant_of(request, response))
         except Exception:
             tenant = "none"
         metrics = _metrics()
