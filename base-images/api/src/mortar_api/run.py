@@ -83,7 +83,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if role in ("api", "worker"):
         # before the exec'd server imports prometheus_client and forks its workers
-        metrics.prepare(role)
+        try:
+            metrics.prepare(role)
+        except metrics.MetricsConfigError as exc:
+            sys.exit(f"mortar_api.run {role}: {exc}")
     argv_ = command_for(role, extra)
     # exec: the server replaces this process, so signals from the supervisor reach it.
     # ``python -m`` of this interpreter: works in a venv that is not on PATH.

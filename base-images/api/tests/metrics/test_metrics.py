@@ -209,6 +209,34 @@ def test_worker_metrics_count_tasks_by_state_across_the_pool(committed_db, tenan
     assert missing_names(samples, "mortar_celery") == []
 
 
+def test_a_taken_metrics_port_leaves_the_api_serving(committed_db, tmp_path):
+    import socket
+
+    with socket.socket() as taken:  # e.g. two native roles given one MORTAR_METRICS_PORT
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        proc, port = start_api_server(tmp_path, MORTAR_METRICS_PORT=str(busy))
+        try:
+            assert http_get(port, "/health/", "127.0.0.1")[0] == 200
+        finally:
+            stop_process(proc)
+    log = next(tmp_path.glob("gunicorn-*.log")).read_text()
+    assert f"metrics: api cannot listen on 127.0.0.1:{busy}" in log
+
+
+def test_a_bad_metrics_port_stops_the_role_with_its_name():
+    proc = subprocess.run(
+        [sys.executable, "-m", "mortar_api.run", "api"],
+        env=subprocess_env(MORTAR_API_METRICS_PORT="nine"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "mortar_api.run api: MORTAR_API_METRICS_PORT='nine': expected a TCP port" in proc.stderr
+
+
 def test_ports_and_cap_settings():
     assert port_for("api", {}) is None
     assert port_for("api", {"MORTAR_METRICS_PORT": " "}) is None

@@ -138,7 +138,11 @@ def start_server(role: str, environ: Mapping[str, str] | None = None) -> int | N
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=path)
     host = env.get("MORTAR_METRICS_HOST", "").strip() or "127.0.0.1"
-    start_http_server(port, addr=host, registry=registry)
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:  # a taken port must not take the site down with it
+        log.error("metrics: %s cannot listen on %s:%s (%s); no metrics", role, host, port, exc)
+        return None
     atexit.register(shutil.rmtree, path, True)
     log.info("metrics: %s on http://%s:%s/metrics", role, host, port)
     return port
