@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,35 +36,7 @@ from mortar_contract.metrics import (
     prepare,
     tenant_cap,
 )
-from prometheus_client.parser import text_string_to_metric_families
-
-
-def scrape(port: int) -> dict[tuple[str, frozenset], float]:
-    """{(sample name, labels): value} of a metrics port."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        text = resp.read().decode()
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def value(samples: dict, name: str, **labels: str) -> float:
-    """Sum of the samples of `name` whose labels include `labels`."""
-    want = set(labels.items())
-    return sum(v for (n, ls), v in samples.items() if n == name and want <= ls)
-
-
-def missing_names(samples: dict, prefix: str = "") -> list[str]:
-    """METRIC_NAMES (starting with `prefix`) of which the scrape has no sample: the
-    Grafana dashboard may use only names a real scrape shows."""
-    seen = {n for (n, _) in samples}
-    return [
-        name
-        for name in METRIC_NAMES
-        if name.startswith(prefix) and not any(n == name or n.startswith(f"{name}_") for n in seen)
-    ]
+from promscrape import missing_names, scrape, value
 
 
 def workers_of(pid: int) -> set[int]:
