@@ -56,6 +56,10 @@ def env_lines(a: dict) -> list[str]:
         f"DEFAULT_FROM_EMAIL=noreply@{a['domain']}",
         "# Error reports: a Sentry DSN turns sentry-sdk on (api, web, worker, beat); empty = off.",
         "SENTRY_DSN=",
+        "# Metrics: Prometheus /metrics of each role on its own port, never through nginx;",
+        "# empty = off. Natively give each role its own: MORTAR_API_METRICS_PORT,",
+        "# MORTAR_WEB_METRICS_PORT, MORTAR_WORKER_METRICS_PORT (docs/metrics.md in the kit).",
+        "MORTAR_METRICS_PORT=",
     ]
     if a["media_storage"] == "s3":
         lines += [

@@ -13,7 +13,8 @@ case $role in
   web)
     exec gunicorn "${MORTAR_WSGI_APP:-mortar_web.wsgi:application}" \
       --bind "0.0.0.0:${PORT:-3000}" --workers "${GUNICORN_WORKERS:-2}" \
-      --timeout "${GUNICORN_TIMEOUT:-30}" --access-logfile - --forwarded-allow-ips "*" "$@" ;;
+      --timeout "${GUNICORN_TIMEOUT:-30}" --access-logfile - --forwarded-allow-ips "*" \
+      --config python:mortar_web.gunicorn_conf "$@" ;;
   manage)
     exec mortar-web "$@" ;;
   publish-files)

@@ -56,6 +56,15 @@ def test_two_sites_routed_by_host(stack: int, tmp_path: Path, upstreams) -> None
     assert get(stack, "beta.localhost", "/")[1]["upstream"] == "ita_beta-web"
 
 
+def test_metrics_path_is_not_routed(stack: int, tmp_path: Path, upstreams) -> None:
+    # the stand-in upstreams answer 200 to any path: a 404 here is nginx's own
+    _register_pair(tmp_path, upstreams, "ita_metrics", ["metrics.localhost"])
+    for path in ("/metrics", "/metrics/", "/metrics?x=1", "/metrics/cluster"):
+        assert get(stack, "metrics.localhost", path) == (404, "Not found.\n"), path
+    # only that path: a page whose name starts with it is the site's
+    assert get(stack, "metrics.localhost", "/metrics-report/")[1]["upstream"] == "ita_metrics-web"
+
+
 def test_trace_refused_by_nginx_is_answered_by_the_site(
     stack: int, tmp_path: Path, upstreams
 ) -> None:

@@ -154,6 +154,8 @@ def test_env_from_secret_then_cluster_config(site: Site) -> None:
     assert config["data"]["MORTAR_API_URL"] == f"http://{site.dns}-api:8000"
     assert config["data"]["MORTAR_MEDIA_STORAGE"] == site.answers["media_storage"]
     assert config["data"]["TIME_ZONE"] == site.answers["time_zone"]
+    # metrics bind pod-internal (off until MORTAR_METRICS_PORT is set; never in the Ingress)
+    assert config["data"]["MORTAR_METRICS_HOST"] == "0.0.0.0"  # noqa: S104
     for obj in workloads(site):
         is_job = obj["kind"] == "Job"
         for ctr in containers(obj):

@@ -182,6 +182,22 @@ def test_procfile_has_the_four_processes(sites):
     assert f"DJANGO_SETTINGS_MODULE={site.name}_web.settings" in procs["web"]
 
 
+def test_metrics_are_off_until_a_port_is_set_and_never_published(sites):
+    for name, g in sites.items():
+        assert read_env(g.site / ".env")["MORTAR_METRICS_PORT"] == "", name
+    site = sites["defaults"].site
+    services = yaml.safe_load((site / "compose.yml").read_text())["services"]
+    for name in ("api", "web", "worker"):
+        # in-container bind so a scraper on the network reaches it; no host port mapping
+        assert services[name]["environment"]["MORTAR_METRICS_HOST"] == "0.0.0.0"  # noqa: S104
+        assert "ports" not in services[name], name
+    # web's gunicorn runs with the metrics hooks natively too (the api's run.py adds them)
+    web = next(
+        line for line in (site / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    assert "--config python:mortar_web.gunicorn_conf" in web
+
+
 def test_compose_file_wires_the_services(sites):
     site = sites["unicode"].site
     slug, dns = site.name, site.name.replace("_", "-")

@@ -289,13 +289,14 @@ def http_get(port: int, path: str, host: str) -> tuple[int, str]:
 
 
 def start_api_server(tmp: Path, **env: str) -> tuple[subprocess.Popen, int]:
-    """`python -m mortar_api.run api` (one gunicorn worker) on a free port, ready when its
-    /health/ answers; `env` on top of this run's settings. Stop it with `stop_process`."""
+    """`python -m mortar_api.run api` (one gunicorn worker unless `GUNICORN_WORKERS`) on a
+    free port, ready when its /health/ answers; `env` on top of this run's settings. Stop it
+    with `stop_process`."""
     port = free_port()
     log = tmp / f"gunicorn-{port}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mortar_api.run", "api"],
-        env=subprocess_env(HOST="127.0.0.1", PORT=str(port), GUNICORN_WORKERS="1", **env),
+        env=subprocess_env(HOST="127.0.0.1", PORT=str(port), **{"GUNICORN_WORKERS": "1", **env}),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )

@@ -151,6 +151,9 @@ class Stack:
                 str(workers),
                 "--timeout",
                 "60",
+                # as the images and the Procfile run it: the metrics hooks (off without a port)
+                "--config",
+                f"python:{app.split('.')[0]}.gunicorn_conf",
             ],
             env=env,
             cwd=self.tmp,

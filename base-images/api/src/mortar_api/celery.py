@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from mortar_contract.metrics import instrument_celery
 from tenant_schemas_celery.app import CeleryApp
 
 
@@ -22,6 +23,7 @@ def create_app(name: str = "mortar_api", settings_module: str = "mortar_api.sett
     app = CeleryApp(name)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
+    instrument_celery()  # task counts/latency/failures when the worker has a metrics port
     return app
 
 

@@ -15,6 +15,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from mortar_contract import metrics
+
 ROLES = ("api", "worker", "beat", "migrate")
 
 
@@ -37,6 +39,9 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             "-",
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "*"),
+            # metrics hooks (mortar_contract.metrics): a no-op without a metrics port
+            "--config",
+            "python:mortar_api.gunicorn_conf",
             *extra,
         ]
     if role == "worker":
@@ -76,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if role == "migrate":
         migrate(extra)
         return
+    if role in ("api", "worker"):
+        # before the exec'd server imports prometheus_client and forks its workers
+        try:
+            metrics.prepare(role)
+        except metrics.MetricsConfigError as exc:
+            sys.exit(f"mortar_api.run {role}: {exc}")
     argv_ = command_for(role, extra)
     # exec: the server replaces this process, so signals from the supervisor reach it.
     # ``python -m`` of this interpreter: works in a venv that is not on PATH.

@@ -66,6 +66,7 @@ SHARED_APPS = [
     "django_celery_beat",
     "drf_spectacular",
     "django_filters",  # editor list filters (templates for the browsable API in DEBUG)
+    "django_prometheus",  # request metrics (docs/metrics.md); served only on the metrics port
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -99,6 +100,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # metrics first and last: they time the whole stack (docs/metrics.md)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "mortar_api.metrics.ApiMetricsMiddleware",
     "mortar_api.health.middleware.HealthCheckMiddleware",  # probes: any Host, no tenant
     "mortar_api.tenancy.middleware.TenantMiddleware",  # unknown host -> 404 JSON
     "django.middleware.security.SecurityMiddleware",
@@ -112,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mortar_api.media.objectstore.StorageErrorMiddleware",  # S3 down: a 503 naming the cause
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
 ]
 

@@ -25,6 +25,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from mortar_contract import keys as contract_keys
+from mortar_contract.metrics import cache_result
 
 from mortar_web import api_client
 from mortar_web.api_client import ApiNotFound, Visitor
@@ -136,6 +137,9 @@ def fetch_many(
         else []
     )
     hits = _cache_get_many(keys) if keys else {}
+    if keys:
+        cache_result("api_response", hit=True, count=len(hits))
+        cache_result("api_response", hit=False, count=max(0, len(keys) - len(hits)))
     results: list[Any] = []
     fetched: dict[str, Any] = {}
     try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from mortar_contract.hosts import normalise_origin
+from mortar_contract.hosts import normalise_host, normalise_origin
+from mortar_contract.metrics import MetricsMiddleware
 
 from mortar_web.api_client import ApiUnavailable, TenantUnavailable
 from mortar_web.http import PRIVATE, is_editor
@@ -58,3 +59,20 @@ class CacheControlMiddleware:
 
             return unavailable(request)
         return None
+
+
+class WebMetricsMiddleware(MetricsMiddleware):
+    """Request metrics of web (mortar_contract.metrics); tenant = the canonical host.
+
+    web has no tenant list, so each process labels the first MORTAR_METRICS_TENANT_CAP
+    hosts it answers below 400 (a site's, not a scanner's made-up Host) and counts later
+    ones as ``other`` (bounded per process). Health probes (any Host) carry no tenant.
+    """
+
+    role = "web"
+
+    def tenant_of(self, request: HttpRequest, response: HttpResponse) -> tuple[str | None, bool]:
+        raw = request.META.get("HTTP_HOST")
+        if not raw or request.path == "/health/":
+            return None, False
+        return normalise_host(raw), response.status_code < 400

@@ -25,6 +25,7 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from mortar_contract import keys as contract_keys
+from mortar_contract.metrics import cache_result
 
 import mortar_web
 from mortar_web.cache import generation_key, parse_generation, raw_redis
@@ -91,7 +92,9 @@ def lookup(ctx: RequestContext) -> HttpResponse | None:
         if stored_gen == str(gen).encode() and status.isdigit():
             response = HttpResponse(body, status=int(status))
             response["X-Mortar-Cache"] = "hit"
+            cache_result("page", hit=True)
             return response
+    cache_result("page", hit=False)
     return None
 
 

@@ -73,17 +73,21 @@ INSTALLED_APPS = [
     *env.list("MORTAR_WEB_EXTRA_APPS", default=[]),  # a site's apps first: their templates win
     "mortar_web",
     "django.contrib.staticfiles",
+    "django_prometheus",  # request metrics (docs/metrics.md); served only on the metrics port
 ]
 
 MIDDLEWARE = [
     # first: everything after it (and the page cache) sees one spelling of the Host
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "mortar_web.middleware.CanonicalHostMiddleware",
+    "mortar_web.middleware.WebMetricsMiddleware",  # after the Host is canonical
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mortar_web.middleware.CacheControlMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = env.str("MORTAR_WEB_URLCONF", default="mortar_web.urls")

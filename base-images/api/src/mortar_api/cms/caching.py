@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from mortar_contract.keys import generation_key
+from mortar_contract.metrics import cache_result
 from mortar_contract.prefix import redis_prefix as _contract_prefix
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
         return None, None
     entry = got.get(key)
     if entry is not None and entry[0] == gen:
+        cache_result("response", hit=True)
         return gen, (entry[1], entry[2])
+    cache_result("response", hit=False)
     return gen, None
 
 
