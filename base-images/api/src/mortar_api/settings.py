@@ -98,6 +98,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # a cached anonymous public API GET: one Redis read, before tenant routing and sessions
+    "mortar_api.cms.early_cache.EarlyPublicCacheMiddleware",
     "mortar_api.health.middleware.HealthCheckMiddleware",  # probes: any Host, no tenant
     "mortar_api.tenancy.middleware.TenantMiddleware",  # unknown host -> 404 JSON
     "django.middleware.security.SecurityMiddleware",
