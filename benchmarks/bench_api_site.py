@@ -46,7 +46,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import free_port, set_database, stop
+from benchlib import free_port, set_database, start_gunicorn, stop
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_api_site"
@@ -259,24 +259,6 @@ def teardown(proc: subprocess.Popen | None, db_url: str, prefix: str, media: str
     shutil.rmtree(media, ignore_errors=True)
 
 
-def gunicorn(app: str, port: int, workers: int, log: Path, env: dict[str, str] | None = None):
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
 def web_environ(api_port: int, media: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MORTAR_"))}
     env.update(
@@ -348,7 +330,8 @@ def main() -> None:
         connections.close_all()
 
         api_port, web_port = free_port(), free_port()
-        procs.append(gunicorn("mortar_api.wsgi", api_port, args.workers, Path(media) / "api.log"))
+        api_log = Path(media) / "api.log"
+        procs.append(start_gunicorn("mortar_api.wsgi", api_port, None, api_log, args.workers))
         wait_ready(api_port, procs[0])
         web_env = web_environ(api_port, media)
         subprocess.run(
@@ -358,12 +341,12 @@ def main() -> None:
             capture_output=True,
         )
         procs.append(
-            gunicorn(
+            start_gunicorn(
                 "mortar_web.wsgi:application",
                 web_port,
-                args.workers,
-                Path(media) / "web.log",
                 web_env,
+                Path(media) / "web.log",
+                args.workers,
             )
         )
         edge_port = start_nginx(home, api_port, web_port)
