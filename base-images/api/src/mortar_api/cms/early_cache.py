@@ -109,7 +109,7 @@ class EarlyPublicCacheMiddleware:
         if gen is not None and raw is not None:
             try:
                 hit = decode_entry(raw, gen)
-            except (ValueError, TypeError):  # a damaged entry is a miss (and is replaced)
+            except (ValueError, TypeError, AttributeError):  # damaged: a miss, replaced
                 log.warning("unreadable early cache entry %s", key, exc_info=True)
             else:
                 if hit is not None:

@@ -1,6 +1,7 @@
 """What removing a tenant frees besides its row, domains and schema: its Redis keys (the
-api caches under ``<prefix>:cache:<schema>:`` and ``<prefix>:cache:@api:``, web's page and api-response caches and the
-content generation of each of its hosts) and any beat entry routed to its schema."""
+api caches under ``<prefix>:cache:<schema>:`` and ``<prefix>:cache:@api:``, web's page and
+api-response caches and the content generation of each of its hosts) and any beat entry
+routed to its schema."""
 
 from __future__ import annotations
 
