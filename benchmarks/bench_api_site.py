@@ -399,10 +399,14 @@ def main() -> None:
             f"p95 latency /{cold['p95'] / warm['p95']:.1f}"
         )
         for where in ("direct", "nginx"):
-            a, p = med[f"api {where}"], med[f"page {where}"]
+            # the ratio within each round (same load), then the median over rounds
+            pairs = zip(figures[f"api {where}"], figures[f"page {where}"], strict=True)
+            ratios = [(a["rps"] / p["rps"], a["p50"] / p["p50"]) for a, p in pairs]
             print(
-                f"api/page {where}: throughput {a['rps'] / p['rps']:.2f}, "
-                f"p50 {a['p50'] / p['p50']:.2f}"
+                f"api/page {where}: throughput "
+                f"{statistics.median(r[0] for r in ratios):.2f}, "
+                f"p50 latency {statistics.median(r[1] for r in ratios):.2f} "
+                f"(medians of per-round ratios: {', '.join(f'{r[0]:.2f}' for r in ratios)})"
             )
     finally:
         if nginx_up:
