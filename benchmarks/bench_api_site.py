@@ -1,20 +1,34 @@
-"""``GET /api/v1/site/`` through gunicorn: response cache cold vs warm.
+"""``GET /api/v1/site/`` through gunicorn and the shared nginx, beside a warm web page.
 
 Builds a scratch database on the local PostgreSQL (``mortar_bench_api_site``; override
 with BENCH_DATABASE_URL) with one tenant holding realistic content (en + ar, 40 nested
 pages, header/footer menus with sub-items, a hero, 10 partners with logos and WebP
-renditions, footer links), starts gunicorn (2 sync workers, loopback, a free port) and
-sends a bounded number of requests with the tenant's Host:
+renditions, footer links), starts the api's gunicorn and web's gunicorn (2 sync workers
+each, loopback, free ports) and the shared nginx (mortar_infra's real main config and
+vhost, in a temporary MORTAR_HOME, on a free port or MORTAR_HTTP_PORT) in front of both,
+and sends a bounded number of requests with the tenant's Host, one connection each:
 
 * cold: the tenant's response-cache generation is bumped (what any content change does)
   right before every request, so responses are built from the database - what visitors
   get right after an editor publishes (the share of real misses is printed);
-* warm: the same URL, answered from the Redis response cache.
+* api: the same URL answered from the Redis response cache, direct to gunicorn (what web
+  does) and through nginx;
+* page: web's home page answered from web's Redis page cache, direct and through nginx.
 
-Prints req/s, p50 and p95 latency of each, and the warm/cold ratios; then stops gunicorn,
-drops the database and deletes its Redis keys. Needs PostgreSQL and Redis running.
+Requests through nginx carry a ``bench_preview=1`` cookie: nginx's micro-cache neither
+reads nor fills for a cookie named like a preview cookie, so every request reaches
+gunicorn (the cost of an edge miss, not of an edge hit), while neither app reads that
+cookie (the api's early path only refuses its session and CSRF cookies). A
+``max-age=0`` answer would not do: nginx's cache lock makes concurrent misses poll
+every 500 ms.
 
-    .venv/bin/python benchmarks/bench_api_site.py [--requests 600] [--concurrency 4]
+Prints req/s, p50 and p95 latency of each phase, the warm/cold ratios and api/page
+ratios; then stops nginx and both gunicorns, drops the database and deletes its Redis
+keys. Needs PostgreSQL, Redis and nginx. ``--rounds N`` repeats the warm phases N times
+(interleaved) and prints medians. To compare an older api in the same window, run this
+file with ``PYTHONPATH=<other checkout>/base-images/api/src``.
+
+    .venv/bin/python benchmarks/bench_api_site.py [--requests 600] [--concurrency 4] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -32,12 +46,13 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import free_port, set_database, stop
+from benchlib import free_port, set_database, start_gunicorn, stop
 
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mortar_bench_api_site"
 )
 PREFIX = "benchapisite"
+BYPASS = {"Cookie": "bench_preview=1"}  # nginx's micro-cache skips it; the apps ignore it
 HOST = "bench-site.localhost"
 
 
@@ -64,6 +79,8 @@ def populate() -> None:
         a.save()
         return a
 
+    for model in (MenuItem, FooterLink, Partner, Page):  # a new tenant's welcome content
+        model.objects.all().delete()
     logo = asset("logo.png", (800, 200), (10, 80, 160))
     hero = Hero.objects.create(
         name="home",
@@ -74,17 +91,22 @@ def populate() -> None:
         button_link="/contact/",
         background_image=asset("hero.png", (1600, 900), (120, 90, 60)),
     )
-    SiteSettings.objects.create(
-        site_name="Bench Builders",
-        site_name_ar="بناة",
-        tagline="Quality since 1962",
-        logo=logo,
-        hero=hero,
-        seo_title="Bench Builders",
-        seo_description="Builders " * 10,
-        contact_email="office@bench.test",
-        analytics_id="G-BENCH",
-        social_links=[{"network": n, "url": f"https://{n}.test/bench"} for n in ("x", "fb", "ig")],
+    SiteSettings.objects.update_or_create(  # a new tenant may start with a welcome row
+        pk=1,
+        defaults=dict(
+            site_name="Bench Builders",
+            site_name_ar="بناة",
+            tagline="Quality since 1962",
+            logo=logo,
+            hero=hero,
+            seo_title="Bench Builders",
+            seo_description="Builders " * 10,
+            contact_email="office@bench.test",
+            analytics_id="G-BENCH",
+            social_links=[
+                {"network": n, "url": f"https://{n}.test/bench"} for n in ("x", "fb", "ig")
+            ],
+        ),
     )
     pages = []
     for i in range(8):
@@ -116,12 +138,13 @@ def populate() -> None:
 
 
 def run(
-    port: int, paths: list[str], concurrency: int, before=None
+    port: int, paths: list[str], concurrency: int, before=None, headers: dict | None = None
 ) -> tuple[float, list[float], int]:
     """Send every path once over ``concurrency`` threads; (wall s, latencies, misses).
 
     ``before()`` runs before each request, outside the timed part.
     """
+    headers = headers or {}
     latencies: list[float] = []
     misses = [0]
     lock = threading.Lock()
@@ -138,7 +161,7 @@ def run(
                 before()
             t0 = time.perf_counter()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", path, headers={"Host": HOST, "Accept-Language": "en"})
+            conn.request("GET", path, headers={**headers, "Host": HOST, "Accept-Language": "en"})
             resp = conn.getresponse()
             resp.read()
             conn.close()
@@ -172,7 +195,7 @@ def report(label: str, wall: float, lat: list[float], misses: int) -> dict[str, 
         "p95": pct(lat, 0.95) * 1000,
     }
     print(
-        f"{label:5s} n={len(lat):4d}  {figures['rps']:8.1f} req/s  "
+        f"{label:11s} n={len(lat):4d}  {figures['rps']:8.1f} req/s  "
         f"p50={figures['p50']:7.2f} ms  p95={figures['p95']:7.2f} ms  "
         f"cache misses {misses}/{len(lat)}"
     )
@@ -236,14 +259,55 @@ def teardown(proc: subprocess.Popen | None, db_url: str, prefix: str, media: str
     shutil.rmtree(media, ignore_errors=True)
 
 
+def web_environ(api_port: int, media: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MORTAR_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="mortar_web.settings",
+        SECRET_KEY="bench-" + "w" * 60,
+        MORTAR_REDIS_PREFIX=PREFIX,
+        MORTAR_LANGUAGES="en,ar",
+        MORTAR_API_URL=f"http://127.0.0.1:{api_port}",
+        MORTAR_WEB_STATIC_ROOT=str(Path(media) / "web-assets"),
+        MORTAR_HTTPS="false",
+        DJANGO_DEBUG="false",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def start_nginx(home: Path, api_port: int, web_port: int) -> int:
+    """The shared nginx (real main config + the site's vhost) on a free port; its port."""
+    port = int(os.environ.get("MORTAR_HTTP_PORT") or free_port())
+    os.environ.update(MORTAR_HOME=str(home), MORTAR_HTTP_PORT=str(port))
+    from mortar_infra import nginx
+    from mortar_infra.manifest import Site
+
+    nginx.ensure_layout(port)
+    site = Site(
+        slug="benchapisite",
+        name="Bench",
+        domains=[HOST],
+        mortar_version="bench",
+        api_port=api_port,
+        web_port=web_port,
+        limits={"site": "off"},  # one address sending thousands of requests a second
+    )
+    nginx.apply_vhost(site.slug, nginx.render_vhost(site, port=port))
+    nginx.start()
+    return port
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=600, help="per phase (bounded)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=1, help="warm phases, interleaved")
     args = parser.parse_args()
     media = bench_environ(DB_URL, PREFIX)
-    proc = None
+    home = Path(media) / "home"
+    procs: list[subprocess.Popen] = []
+    nginx_up = False
     try:
         import django
 
@@ -265,50 +329,93 @@ def main() -> None:
 
         connections.close_all()
 
-        port = free_port()
-        log = Path(media) / "gunicorn.log"
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "mortar_api.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--access-logfile",
-                "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-            ],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
+        api_port, web_port = free_port(), free_port()
+        api_log = Path(media) / "api.log"
+        procs.append(start_gunicorn("mortar_api.wsgi", api_port, None, api_log, args.workers))
+        wait_ready(api_port, procs[0])
+        web_env = web_environ(api_port, media)
+        subprocess.run(
+            [str(Path(sys.executable).with_name("mortar-web")), "collectstatic", "--noinput"],
+            env=web_env,
+            check=True,
+            capture_output=True,
         )
-        wait_ready(port, proc)
+        procs.append(
+            start_gunicorn(
+                "mortar_web.wsgi:application",
+                web_port,
+                web_env,
+                Path(media) / "web.log",
+                args.workers,
+            )
+        )
+        edge_port = start_nginx(home, api_port, web_port)
+        nginx_up = True
         from mortar_api.cms.caching import bump_response_cache
 
         def invalidate() -> None:
             with tenant_context(tenant):
                 bump_response_cache()
 
-        # Warm every worker's connections and code paths before measuring either phase.
-        run(port, ["/api/v1/site/"] * 20, args.concurrency, before=invalidate)
+        api, page = "/api/v1/site/", "/"
+        # Warm every worker's connections and code paths (and web's page cache).
+        run(api_port, [api] * 20, args.concurrency, before=invalidate)
+        run(web_port, [page] * 20, args.concurrency)
+        run(edge_port, [page] * 20 + [api] * 20, args.concurrency, headers=BYPASS)
 
         print(
-            f"GET /api/v1/site/ via gunicorn ({args.workers} workers, loopback), "
+            f"GET {api} and web's {page} ({args.workers} gunicorn workers each, loopback), "
             f"concurrency {args.concurrency}, {args.requests} requests per phase, "
             f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
         )
-        cold = report(
-            "cold",
-            *run(port, ["/api/v1/site/"] * args.requests, args.concurrency, before=invalidate),
-        )
-        run(port, ["/api/v1/site/"], 1)  # prime the one warm entry
-        warm = report("warm", *run(port, ["/api/v1/site/"] * args.requests, args.concurrency))
+        cold = report("cold", *run(api_port, [api] * args.requests, args.concurrency, invalidate))
+        run(api_port, [api], 1)  # prime the one warm entry
+        phases = {
+            "api direct": (api_port, api, None),
+            "api nginx": (edge_port, api, BYPASS),
+            "page direct": (web_port, page, None),
+            "page nginx": (edge_port, page, BYPASS),
+        }
+        figures: dict[str, list[dict[str, float]]] = {name: [] for name in phases}
+        for _round in range(args.rounds):
+            for name, (port, path, headers) in phases.items():
+                timed = run(port, [path] * args.requests, args.concurrency, headers=headers)
+                figures[name].append(report(name, *timed))
+        med = {
+            name: {k: statistics.median(f[k] for f in runs) for k in runs[0]}
+            for name, runs in figures.items()
+        }
+        if args.rounds > 1:
+            print(f"medians of {args.rounds} rounds:")
+            for name, f in med.items():
+                print(
+                    f"  {name:12s} {f['rps']:8.1f} req/s  p50={f['p50']:6.2f} ms  "
+                    f"p95={f['p95']:6.2f} ms"
+                )
+        warm = med["api direct"]
         print(
             f"warm/cold: throughput x{warm['rps'] / cold['rps']:.1f}, "
             f"p50 latency /{cold['p50'] / warm['p50']:.1f}, "
             f"p95 latency /{cold['p95'] / warm['p95']:.1f}"
         )
+        for where in ("direct", "nginx"):
+            # the ratio within each round (same load), then the median over rounds
+            pairs = zip(figures[f"api {where}"], figures[f"page {where}"], strict=True)
+            ratios = [(a["rps"] / p["rps"], a["p50"] / p["p50"]) for a, p in pairs]
+            print(
+                f"api/page {where}: throughput "
+                f"{statistics.median(r[0] for r in ratios):.2f}, "
+                f"p50 latency {statistics.median(r[1] for r in ratios):.2f} "
+                f"(medians of per-round ratios: {', '.join(f'{r[0]:.2f}' for r in ratios)})"
+            )
     finally:
-        teardown(proc, DB_URL, PREFIX, media)
+        if nginx_up:
+            from mortar_infra import nginx
+
+            nginx.stop()
+        for proc in reversed(procs[1:]):
+            stop(proc, timeout=20)
+        teardown(procs[0] if procs else None, DB_URL, PREFIX, media)
 
 
 if __name__ == "__main__":

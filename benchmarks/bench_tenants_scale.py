@@ -40,7 +40,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import free_port, set_database, stop
+from benchlib import free_port, set_database, start_gunicorn, stop
 
 KIT = Path(__file__).resolve().parents[1]
 DB_URL = os.environ.get(
@@ -145,24 +145,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def start_gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--access-logfile",
-            "/dev/null",
-        ],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def wait_http(

@@ -1,10 +1,13 @@
 """Helpers the benchmark scripts share (run them as `python benchmarks/<script>.py`, so this
-folder is on sys.path): a throwaway database and a free loopback port."""
+folder is on sys.path): a throwaway database, a free loopback port, a gunicorn."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
@@ -40,3 +43,24 @@ def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def start_gunicorn(
+    app: str, port: int, env: dict[str, str] | None, log: Path, workers: int = 2
+) -> subprocess.Popen:
+    """The venv's gunicorn serving ``app`` on loopback (access log only with BENCH_ACCESS_LOG)."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     # metrics first and last: they time the whole stack (docs/metrics.md)
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "mortar_api.metrics.ApiMetricsMiddleware",
+    # a cached anonymous public API GET: one Redis read, before tenant routing and sessions
+    "mortar_api.cms.early_cache.EarlyPublicCacheMiddleware",
     "mortar_api.health.middleware.HealthCheckMiddleware",  # probes: any Host, no tenant
     "mortar_api.tenancy.middleware.TenantMiddleware",  # unknown host -> 404 JSON
     "django.middleware.security.SecurityMiddleware",

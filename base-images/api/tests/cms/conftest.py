@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -41,3 +42,23 @@ def admin_client_for(client_for: Callable) -> Callable:
         return client
 
     return make
+
+
+@contextmanager
+def count_redis_commands() -> Iterator[list[bytes]]:
+    """The packed commands every redis-py connection sends meanwhile (a pipeline is one):
+    the number of Redis round trips."""
+    import redis
+
+    sent: list[bytes] = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return real(self, command, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counting
+    try:
+        yield sent
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = real

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cms.conftest import make_page, published
+from cms.conftest import count_redis_commands, make_page, published
 
 pytestmark = pytest.mark.django_db
 
@@ -191,37 +191,24 @@ def test_openapi_schema_lists_the_api(tenant_a, client_for) -> None:
         assert path in paths
 
 
-def test_cached_get_costs_two_redis_round_trips(tenant_a, in_tenant, client_for) -> None:
-    """Host lookup + one MGET of generation and entry: the hot path's Redis budget."""
-    import redis
-
+def test_cached_get_costs_one_redis_round_trip(tenant_a, in_tenant, client_for) -> None:
+    """The early path's one MGET of the host's generation and the entry (early_cache.py)."""
     with in_tenant(tenant_a):
         published("About")
     client = client_for(tenant_a)
     assert client.get("/api/v1/pages/about/")["X-Mortar-Cache"] == "miss"
-    sent: list[bytes] = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, *args, **kwargs):
-        sent.append(command if isinstance(command, bytes) else b"".join(command))
-        return real(self, command, *args, **kwargs)
-
-    redis.connection.AbstractConnection.send_packed_command = counting
-    try:
+    with count_redis_commands() as sent:
         resp = client.get("/api/v1/pages/about/")
-    finally:
-        redis.connection.AbstractConnection.send_packed_command = real
     assert resp["X-Mortar-Cache"] == "hit" and resp.json()["title"] == "About"
-    assert len(sent) == 2, sent
+    assert len(sent) == 1 and sent[0].startswith(b"*3\r\n$4\r\nMGET"), sent
 
 
 def test_public_api_survives_a_cache_outage(tenant_a, in_tenant, client_for, settings) -> None:
     """Redis down: the page is built from the database (uncached), never a 500."""
     with in_tenant(tenant_a):
         published("About")
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # the early path's client and the views'
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
     for _ in range(2):
         resp = client_for(tenant_a).get("/api/v1/pages/about/")
         assert resp.status_code == 200 and resp.json()["title"] == "About"

@@ -317,6 +317,7 @@ def test_remove_frees_keys_and_beat_entries(make_tenant, committed_db):
             cache.set("probe", "x", 300)
         r.set(f"{prefix}:cache:web:1:api:{host}:en:g0:site", "x", ex=300)
         r.set(f"{prefix}:cache:web:page:r1:http:{host}:8080:en:/", "x", ex=300)
+        r.set(f"{prefix}:cache:@api:f1:http:{host}:en:0123abcd", "x", ex=300)  # early path
         r.set(f"{prefix}:gen:{host}", 3)
         PeriodicTask.objects.create(
             name=f"only {t.schema_name}",
@@ -328,15 +329,16 @@ def test_remove_frees_keys_and_beat_entries(make_tenant, committed_db):
     def keys_of(t: Tenant, host: str) -> list[bytes]:
         found = list(r.scan_iter(f"{prefix}:cache:{t.schema_name}:*", count=1000))
         found += list(r.scan_iter(f"{prefix}:cache:web:*:{host}:*", count=1000))
+        found += list(r.scan_iter(f"{prefix}:cache:@api:*:{host}:*", count=1000))
         return found + [k for k in [f"{prefix}:gen:{host}".encode()] if r.exists(k)]
 
     doomed_host, kept_host = doomed.domains.first().domain, kept.domains.first().domain
-    assert len(keys_of(doomed, doomed_host)) >= 4  # ours + the api cache's own
+    assert len(keys_of(doomed, doomed_host)) >= 5  # ours + the api cache's own
     delete_tenant(doomed.schema_name)
     assert keys_of(doomed, doomed_host) == []
     assert not PeriodicTask.objects.filter(name=f"only {doomed.schema_name}").exists()
     # the neighbour keeps everything
-    assert len(keys_of(kept, kept_host)) >= 4
+    assert len(keys_of(kept, kept_host)) >= 5
     assert PeriodicTask.objects.filter(name=f"only {kept.schema_name}").exists()
     PeriodicTask.objects.filter(name=f"only {kept.schema_name}").delete()
     for key in keys_of(kept, kept_host):

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -60,6 +60,12 @@ def _request_language(request) -> str:
     )
 
 
+def cache_path(path: str, query: QueryDict, names: tuple[str, ...]) -> str:
+    """The path plus only the ``names`` parameters a view reads (sorted): its cache key."""
+    params = sorted((k, query.get(k, "")) for k in names if k in query)
+    return path + ("?" + urlencode(params) if params else "")
+
+
 class CachedPublicView(PublicAPIView):
     """GET answered from the per-tenant, per-language response cache when possible.
 
@@ -70,12 +76,7 @@ class CachedPublicView(PublicAPIView):
     cache_params: tuple[str, ...] = ()
 
     def cache_path(self, request) -> str:
-        params = sorted(
-            (k, request.query_params.get(k, ""))
-            for k in self.cache_params
-            if k in request.query_params
-        )
-        return request.path + ("?" + urlencode(params) if params else "")
+        return cache_path(request.path, request.query_params, self.cache_params)
 
     def build(self, request, **kwargs) -> tuple[int, dict]:
         raise NotImplementedError

@@ -127,21 +127,25 @@ def gen_key(host: str) -> str:
 
 
 def bump_response_cache() -> None:
-    """Start a new generation of the current tenant's cached API responses."""
+    """Start a new generation of the current tenant's cached API responses: the schema's
+    (the views' cache) and each of its hosts' (the early path's and web's)."""
     cache.set(_gen_key(), str(time.time_ns()), None)
+    bump_hosts(tenant_domains())
 
 
-def _bump() -> None:
-    bump_response_cache()
-    domains = tenant_domains()
-    if domains:
-        try:
-            pipe = redis_client().pipeline(transaction=False)
-            for host in domains:
-                pipe.incr(gen_key(host))
-            pipe.execute()
-        except redis.RedisError:  # web then serves until its own TTL; never fail the save
-            log.exception("could not bump content generation for %s", domains)
+def bump_hosts(hosts: list[str]) -> None:
+    """INCR the content generation of ``hosts``: their cached API answers and web pages go
+    stale (a content change, a tenant state change, a domain added, moved or removed)."""
+    hosts = [h for h in hosts if h]
+    if not hosts:
+        return
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for host in hosts:
+            pipe.incr(gen_key(host))
+        pipe.execute()
+    except redis.RedisError:  # caches then serve until their TTL; never fail the change
+        log.exception("could not bump content generation for %s", hosts)
 
 
 def content_changed() -> None:
@@ -152,18 +156,18 @@ def content_changed() -> None:
     after-commit bump per transaction and schema is enough (moving a page re-saves every
     descendant in one transaction).
     """
-    _bump()
+    bump_response_cache()
     if transaction.get_connection().in_atomic_block and not _bump_pending(_schema()):
         schema_tenant = getattr(connection, "tenant", None)
 
         def _after() -> None:
             if schema_tenant is None or getattr(connection, "tenant", None) is schema_tenant:
-                _bump()
+                bump_response_cache()
                 return
             from django_tenants.utils import tenant_context
 
             with tenant_context(schema_tenant):
-                _bump()
+                bump_response_cache()
 
         _after.bump_schema = _schema()
         transaction.on_commit(_after)

@@ -1,6 +1,7 @@
 """What removing a tenant frees besides its row, domains and schema: its Redis keys (the
-api cache under ``<prefix>:cache:<schema>:``, web's page and api-response caches and the
-content generation of each of its hosts) and any beat entry routed to its schema."""
+api caches under ``<prefix>:cache:<schema>:`` and ``<prefix>:cache:@api:``, web's page and
+api-response caches and the content generation of each of its hosts) and any beat entry
+routed to its schema."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ def redis_patterns(prefix: str, schema: str, hosts: list[str]) -> list[str]:
     patterns = [f"{prefix}:cache:{schema}:*"]
     for host in hosts:
         # web: `<prefix>:cache:web:<version>:api:<host>:...`
-        # and `<prefix>:cache:web:page:<id>:<scheme>:<host[:port]>:...`
-        patterns += [f"{prefix}:cache:web:*:{host}:*", f"{prefix}:gen:{host}"]
+        # and `<prefix>:cache:web:page:<id>:<scheme>:<host[:port]>:...`;
+        # the api's early path: `<prefix>:cache:@api:<fingerprint>:<scheme>:<host>:...`
+        patterns += [
+            f"{prefix}:cache:web:*:{host}:*",
+            f"{prefix}:cache:@api:*:{host}:*",
+            f"{prefix}:gen:{host}",
+        ]
     return patterns
 
 

@@ -8,17 +8,14 @@ bumped so web's page cache does not keep serving pages of a tenant that now answ
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-import redis
 from django.db.models import Q
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from mortar_api.tenancy.models import Domain, Tenant
 from mortar_api.tenancy.resolve import forget_hosts
 
-log = logging.getLogger(__name__)
 State = Tenant.State
 
 
@@ -32,20 +29,14 @@ def hosts_of(schemas: Iterable[str]) -> list[str]:
 
 def announce(schemas: Iterable[str]) -> None:
     """Forget cached tenant rows and web pages of these tenants (after a state change)."""
-    from mortar_api.cms.caching import gen_key, redis_client
+    from mortar_api.cms.caching import bump_hosts
 
     with schema_context(get_public_schema_name()):
         hosts = hosts_of(schemas)
         if not hosts:
             return
         forget_hosts(*hosts)
-    try:
-        pipe = redis_client().pipeline(transaction=False)
-        for host in hosts:
-            pipe.incr(gen_key(host))
-        pipe.execute()
-    except redis.RedisError:  # web's cache TTL bounds the staleness; never fail the change
-        log.exception("could not bump content generation for %s", hosts)
+    bump_hosts(hosts)
 
 
 def set_state(schemas: Iterable[str], state: str, error: str | None = None) -> int:
