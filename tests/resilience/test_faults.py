@@ -27,6 +27,7 @@ from conftest import UNCACHED, SiteRun, SmtpSink, wait_for
 from kitstack import Stack
 from load import Load, Sample, Target
 from mortar_infra import nginx, privateservers, probes, procs
+from mortar_infra.manifest import Site
 from report import Report, Scenario, errors_by_status, percentile
 
 # raises=AssertionError: a broken fixture or a typo is an error, never an expected failure
@@ -110,7 +111,7 @@ def mail_outcome(run: SiteRun, smtp: SmtpSink, subjects: set[str]) -> dict:
 READY = {"worker": "ready.", "beat": "beat: Starting..."}
 
 
-def ready_lines(site, role: str) -> int:
+def ready_lines(site: Site, role: str) -> int:
     """How often the role's log said it is ready (api/web: a constant, nothing to wait for)."""
     if role not in READY:
         return 0
@@ -130,9 +131,8 @@ def ensure_up(stack: Stack, sites: dict[str, SiteRun]) -> None:
 # ------------------------------------------------------------------ 1. kill -9 of each role
 
 
-def test_kill_9_each_role_comes_back_and_the_running_task_runs_once(
-    stack: Stack, sites: dict[str, SiteRun], smtp: SmtpSink, report: Report
-) -> None:
+@pytest.fixture(scope="module")
+def kills(stack: Stack, sites: dict[str, SiteRun], smtp: SmtpSink, report: Report) -> dict:
     alpha = sites["alpha"]
     ensure_up(stack, sites)
     site = alpha.site()
@@ -188,10 +188,22 @@ def test_kill_9_each_role_comes_back_and_the_running_task_runs_once(
          if took is not None else "held task NOT done", f"mail: {mail}"],
     )  # fmt: skip
     report.add(scenario)
-    for role, seconds in back.items():
+    return {"back": back, "took": took, "slow_mailed": mailed(smtp, slow), "mail": mail}
+
+
+def test_kill_9_each_role_back_within_10s(kills: dict) -> None:
+    # The issue's bound. Most of a restart is Python importing Django/Celery on a busy CPU:
+    # on this 2-core machine at load average 13-16 (other sessions' suites) api and beat
+    # took 11-18 s; docs/operations.md has the figures of a quieter machine.
+    for role, seconds in kills["back"].items():
         assert seconds <= BACK_WITHIN, f"{role} back after {seconds:.1f} s"
-    assert took is not None, "the task running when the worker died never completed"
-    assert mailed(smtp, slow) == 1, "the interrupted task's mail was not sent once"
+
+
+def test_kill_9_running_task_redelivered_and_nothing_lost(kills: dict) -> None:
+    back, mail = kills["back"], kills["mail"]
+    assert all(s < float("inf") for s in back.values()), f"a role never came back: {back}"
+    assert kills["took"] is not None, "the task running when the worker died never completed"
+    assert kills["slow_mailed"] == 1, "the interrupted task's mail was not sent once"
     assert mail["stored"] == mail["acked"] == mail["emailed_flag"], mail
     # Nothing lost: every acknowledged submission mailed. A task the kill caught between the
     # mail server's "250" and its own commit is mailed again on redelivery (at-least-once:
