@@ -10,12 +10,13 @@ PKG_DEFS := VERSION requirements-dev.txt shared-infra/pyproject.toml \
             base-images/api/pyproject.toml base-images/web/pyproject.toml \
             base-images/common/contract/pyproject.toml
 
-.PHONY: install demo test check test-python test-fresh lint format images test-images clean help
+.PHONY: install demo test check test-resilience test-python test-fresh lint format images test-images clean help
 
 help:
 	@echo "make demo         shared stack up, demo site spawned and served (the main job)"
 	@echo "make test         the whole test suite (lint + every tier)"
-	@echo "make check        the whole suite as CI runs it: make test + test-python (3.13) + test-fresh"
+	@echo "make check        the whole suite as CI runs it: make test + test-resilience + test-python (3.13) + test-fresh"
+	@echo "make test-resilience   faults under load on two spawned sites (test-artifacts/resilience.md)"
 	@echo "make test-python PYTHON=python3.13   api + web tiers on another Python (.venv-3.13)"
 	@echo "make test-fresh   make demo + make test in a clean Debian root (scripts/check-fresh-machine)"
 	@echo "make install      create/refresh .venv with the kit installed"
@@ -39,14 +40,20 @@ test:
 	$(MAKE) --no-print-directory install
 	bash scripts/run-tests
 
-# The whole suite as CI runs it (.ci/run is exactly this): make test, the api and web tiers on
-# a second supported Python (the newest 3.13 under pyenv unless SECOND_PYTHON is set), and
-# make demo + make test on a clean Debian root.
+# The whole suite as CI runs it (.ci/run is exactly this): make test, the resilience tier, the
+# api and web tiers on a second supported Python (the newest 3.13 under pyenv unless
+# SECOND_PYTHON is set), and make demo + make test on a clean Debian root.
 SECOND_PYTHON ?= $(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13.*/bin/python3 2>/dev/null | sort -V | tail -n1)
 check: test
+	$(MAKE) --no-print-directory test-resilience
 	@[ -n "$(SECOND_PYTHON)" ] || { echo "error: no Python 3.13 under pyenv for the second-Python run; set SECOND_PYTHON=/path/to/python3.13" >&2; exit 1; }
 	$(MAKE) --no-print-directory test-python PYTHON="$(SECOND_PYTHON)"
 	$(MAKE) --no-print-directory test-fresh
+
+# Real faults under load (kill -9, nginx reloads, a hung site, Redis/PostgreSQL down, a full
+# media disk) on two spawned sites with private servers: tests/resilience, about 5 minutes.
+test-resilience: install
+	bash scripts/run-tests resilience
 
 # The api and web tiers on another supported Python, in its own venv (.venv-<major.minor>).
 test-python:

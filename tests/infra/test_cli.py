@@ -94,6 +94,14 @@ def test_register_missing_dir(tmp_path: Path) -> None:
             '[nginx]\nclient_max_body_size = "1m; return 200"\n',
             "client_max_body_size",
         ),
+        *(
+            (
+                '[site]\nslug = "itd_x"\ndomains = ["a.localhost"]\nmortar_version = "1.0.0"\n'
+                f"[nginx]\nread_timeout = {value}\n",
+                "read_timeout",
+            )
+            for value in ('"0s"', '"61m"', '"10"', '"5s; return 200"', "10")
+        ),
         ('[site]\nslug = "itd_x"\ndomains = ["a.localhost"]\n', "mortar_version"),
     ],
 )

@@ -14,7 +14,8 @@ The small public API other modules (and `mortar site up`) use:
 - `forget_site(slug)`: drop the remembered state (ports, logs, pids).
 - `Site`: `.slug .name .domains .extra_domains .all_domains .domain_schemas .schema_of()
   .mortar_version .api_port .web_port .site_dir .state_dir .client_max_body_size
-  .stale_if_error .limits .dns_name .db_name .db_role .redis_user .redis_prefix .env_path`.
+  .read_timeout .stale_if_error .limits .dns_name .db_name .db_role .redis_user .redis_prefix
+  .env_path`.
 
 Errors: `ManifestError` (a `UsageError`, exit 2) with a one-line reason naming the file.
 """
@@ -43,6 +44,13 @@ _NGINX_TOKEN_RE = re.compile(r"^[^\s;{}'\"$#\\]{1,32}$")
 # Per-address request limits the edge applies (docs/site-manifest.md): name -> default.
 LIMITS = {"login": "10r/m", "contact": "10r/m", "site": "100r/s"}
 _RATE_RE = re.compile(r"^(off|[1-9][0-9]{0,5}r/[sm])$")
+# nginx time in seconds or minutes (the bound, 1 s to 1 h, is checked by `_valid_timeout`).
+_DURATION_RE = re.compile(r"^([1-9][0-9]{0,3})([sm])$")
+
+
+def _valid_timeout(text: str) -> bool:
+    m = _DURATION_RE.match(text)
+    return bool(m) and int(m[1]) * (60 if m[2] == "m" else 1) <= 3600
 
 
 class ManifestError(UsageError):
@@ -59,6 +67,9 @@ class Site:
     web_port: int
     site_dir: str = ""
     client_max_body_size: str | None = None
+    # How long the edge waits for the site's answer (nginx `proxy_read_timeout`; default 60s):
+    # a hung site gets 504 after this, and holds nginx's connections no longer.
+    read_timeout: str | None = None
     # Domains added after spawn (e.g. by `mortar tenant add`), served besides `domains`.
     extra_domains: list[str] = field(default_factory=list)
     # The tenant schema each routed domain serves, where it is not the first tenant's (the
@@ -171,6 +182,11 @@ def read_manifest(site_dir: Path) -> dict:
     body = nginx.get("client_max_body_size")
     if body is not None and (not isinstance(body, str) or not _NGINX_TOKEN_RE.match(body)):
         raise ManifestError(f"{path}: [nginx] client_max_body_size must be one token like '25m'")
+    read_timeout = nginx.get("read_timeout")
+    if read_timeout is not None and (
+        not isinstance(read_timeout, str) or not _valid_timeout(read_timeout)
+    ):
+        raise ManifestError(f"{path}: [nginx] read_timeout must be like '10s' or '2m' (1s-1h)")
     stale = nginx.get("stale_if_error", True)
     if not isinstance(stale, bool):
         raise ManifestError(f"{path}: [nginx] stale_if_error must be true or false")
@@ -194,6 +210,7 @@ def read_manifest(site_dir: Path) -> dict:
         "api_port": api_port,
         "web_port": web_port,
         "client_max_body_size": body,
+        "read_timeout": read_timeout,
         "stale_if_error": stale,
         "limits": dict(limits),
     }
@@ -251,6 +268,7 @@ def load_site(site_dir: str | Path) -> Site:
         web_port=web_port,
         site_dir=str(site_dir),
         client_max_body_size=m["client_max_body_size"],
+        read_timeout=m["read_timeout"],
         stale_if_error=m["stale_if_error"],
         limits=m["limits"],
         extra_domains=list(known.get("extra_domains", [])),

@@ -269,6 +269,7 @@ def render_vhost(
         web=web,
         log_dir=log_dir,
         client_max_body_size=site.client_max_body_size,
+        read_timeout=site.read_timeout,
     )
 
 
