@@ -1,12 +1,19 @@
 """Process roles of a site: ``python -m mortar_api.run <role> [extra args]``.
 
-  api      gunicorn (MORTAR_WSGI_APP, default mortar_api.wsgi:application) on $PORT (8000)
-  worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery)
+  api      gunicorn (MORTAR_WSGI_APP, default mortar_api.wsgi:application) on $PORT (8000):
+           GUNICORN_WORKERS processes (1) of GUNICORN_THREADS threads (4)
+  worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery): pool
+           MORTAR_CELERY_POOL (threads | prefork | solo; threads), CELERY_CONCURRENCY (2)
   beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site)
   migrate  migrate_tenants (public, template, every tenant) + ensure_first_tenant
 
 The image entrypoint, the Procfile and ``mortar site up`` all call this, so a role means
 the same thing everywhere. Extra arguments go to the underlying program.
+
+The defaults suit a small site (one api process with threads, a threads pool): its idle
+memory is about half that of two gunicorn workers and a prefork pool. A busy site raises
+GUNICORN_WORKERS / CELERY_CONCURRENCY, and picks MORTAR_CELERY_POOL=prefork when it needs
+Celery's hard time limits, which only the prefork pool enforces.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 ROLES = ("api", "worker", "beat", "migrate")
+CELERY_POOLS = ("threads", "prefork", "solo")
 
 
 def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
@@ -30,7 +38,11 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             "--bind",
             f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}",  # noqa: S104
             "--workers",
-            os.environ.get("GUNICORN_WORKERS", "2"),
+            _count("GUNICORN_WORKERS", "1"),
+            # gthread: one process serves GUNICORN_THREADS requests at once (Django is
+            # thread-safe; each thread has its own database connection).
+            "--threads",
+            _count("GUNICORN_THREADS", "4"),
             "--timeout",
             os.environ.get("GUNICORN_TIMEOUT", "30"),
             "--access-logfile",
@@ -40,12 +52,30 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             *extra,
         ]
     if role == "worker":
-        concurrency = os.environ.get("CELERY_CONCURRENCY", "2")
-        return _celery(celery_app, "worker", "--concurrency", concurrency, *extra)
+        return _celery(celery_app, "worker", *_pool_args(), *extra)
     if role == "beat":
         scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
         return _celery(celery_app, "beat", "-S", scheduler, "--pidfile=", *extra)
     raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+
+
+def _count(name: str, default: str) -> str:
+    """A positive whole number from the environment, or a clear error naming the setting."""
+    value = os.environ.get(name, "").strip() or default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return value
+
+
+def _pool_args() -> list[str]:
+    pool = os.environ.get("MORTAR_CELERY_POOL", "").strip() or "threads"
+    if pool not in CELERY_POOLS:
+        raise ValueError(
+            f"MORTAR_CELERY_POOL must be one of {', '.join(CELERY_POOLS)}, not {pool!r}"
+        )
+    if pool == "solo":  # one task at a time in the worker process itself
+        return ["--pool", "solo"]
+    return ["--pool", pool, "--concurrency", _count("CELERY_CONCURRENCY", "2")]
 
 
 def _celery(app: str, program: str, *args: str) -> list[str]:
@@ -76,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if role == "migrate":
         migrate(extra)
         return
-    argv_ = command_for(role, extra)
+    try:
+        argv_ = command_for(role, extra)
+    except ValueError as exc:  # a bad sizing setting: say which, not a traceback
+        sys.exit(f"mortar_api.run {role}: {exc}")
     # exec: the server replaces this process, so signals from the supervisor reach it.
     # ``python -m`` of this interpreter: works in a venv that is not on PATH.
     os.execv(argv_[0], argv_)  # noqa: S606
