@@ -154,7 +154,8 @@ def test_env_from_secret_then_cluster_config(site: Site) -> None:
     assert config["data"]["MORTAR_API_URL"] == f"http://{site.dns}-api:8000"
     assert config["data"]["MORTAR_MEDIA_STORAGE"] == site.answers["media_storage"]
     assert config["data"]["TIME_ZONE"] == site.answers["time_zone"]
-    # pods scale out: the prefork pool (hard time limits), not the small-site threads
+    # pods scale out: beat stays its own singleton (never embedded in a worker), prefork pool
+    assert config["data"]["MORTAR_BEAT"] == "separate"
     assert config["data"]["MORTAR_CELERY_POOL"] == "prefork"
     for obj in workloads(site):
         is_job = obj["kind"] == "Job"

@@ -4,7 +4,8 @@
            GUNICORN_WORKERS processes (1) of GUNICORN_THREADS threads (4)
   worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery): pool
            MORTAR_CELERY_POOL (threads | prefork | solo; threads), CELERY_CONCURRENCY (2)
-  beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site)
+  beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site);
+           MORTAR_BEAT=embedded runs it inside the worker instead (then this role refuses)
   migrate  migrate_tenants (public, template, every tenant) + ensure_first_tenant
 
 The image entrypoint, the Procfile and ``mortar site up`` all call this, so a role means
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 
 ROLES = ("api", "worker", "beat", "migrate")
 CELERY_POOLS = ("threads", "prefork", "solo")
+BEAT_MODES = ("separate", "embedded")
 
 
 def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
@@ -52,8 +54,14 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             *extra,
         ]
     if role == "worker":
-        return _celery(celery_app, "worker", *_pool_args(), *extra)
+        embedded = ["--embedded-beat"] if beat_mode() == "embedded" else []
+        return _celery(celery_app, "worker", *_pool_args(), *embedded, *extra)
     if role == "beat":
+        if beat_mode() == "embedded":  # never a second scheduler beside the worker's
+            raise ValueError(
+                "MORTAR_BEAT=embedded: beat runs inside the worker; "
+                "start no separate beat (or set MORTAR_BEAT=separate for both roles)"
+            )
         scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
         return _celery(celery_app, "beat", "-S", scheduler, "--pidfile=", *extra)
     raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -65,6 +73,14 @@ def _count(name: str, default: str) -> str:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
     return value
+
+
+def beat_mode() -> str:
+    """MORTAR_BEAT: ``separate`` (a beat role of its own, the default) or ``embedded``."""
+    mode = os.environ.get("MORTAR_BEAT", "").strip() or "separate"
+    if mode not in BEAT_MODES:
+        raise ValueError(f"MORTAR_BEAT must be one of {', '.join(BEAT_MODES)}, not {mode!r}")
+    return mode
 
 
 def _pool_args() -> list[str]:
@@ -108,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     try:
         argv_ = command_for(role, extra)
-    except ValueError as exc:  # a bad sizing setting: say which, not a traceback
+    except ValueError as exc:  # a bad setting: say which, not a traceback
         sys.exit(f"mortar_api.run {role}: {exc}")
     # exec: the server replaces this process, so signals from the supervisor reach it.
     # ``python -m`` of this interpreter: works in a venv that is not on PATH.
