@@ -1,6 +1,7 @@
 """`MORTAR_BEAT=embedded`: the worker role runs the site's beat as a thread of its own
 process (a real worker, Redis and DatabaseScheduler): a beat-scheduled task runs exactly
-once, no child process is left to outlive the worker, and a separate beat is refused."""
+once, no child process is left to outlive the worker. (A separate beat beside it is refused:
+test_roles.py.)"""
 
 import datetime
 import json
@@ -80,15 +81,3 @@ def test_embedded_beat_runs_a_scheduled_task_exactly_once(committed_db, tmp_path
             task.delete()
             clocked.delete()
             cache.delete(key)
-
-
-def test_a_separate_beat_is_refused_when_beat_is_embedded():
-    proc = subprocess.run(
-        [sys.executable, "-m", "mortar_api.run", "beat"],
-        env=subprocess_env(MORTAR_BEAT="embedded"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode != 0
-    assert "MORTAR_BEAT=embedded: beat runs inside the worker" in proc.stderr

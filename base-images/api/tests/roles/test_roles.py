@@ -89,7 +89,7 @@ def _option(argv: list[str], name: str) -> str | None:
     ],
 )
 def test_worker_pool_and_concurrency_come_from_settings(monkeypatch, env, pool, concurrency):
-    for name in ("MORTAR_CELERY_POOL", "CELERY_CONCURRENCY"):
+    for name in ("MORTAR_CELERY_POOL", "CELERY_CONCURRENCY", "MORTAR_BEAT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -97,6 +97,9 @@ def test_worker_pool_and_concurrency_come_from_settings(monkeypatch, env, pool, 
     assert _option(worker, "--pool") == pool
     assert _option(worker, "--concurrency") == concurrency
     assert worker[-2:] == ["-Q", "x"]  # extra arguments still win
+    assert "--embedded-beat" not in worker
+    monkeypatch.setenv("MORTAR_BEAT", "embedded")
+    assert "--embedded-beat" in command_for("worker")
 
 
 def test_api_size_comes_from_settings(monkeypatch):
@@ -117,6 +120,9 @@ def test_api_size_comes_from_settings(monkeypatch):
         ("CELERY_CONCURRENCY", "0", "worker", "CELERY_CONCURRENCY must be a whole number"),
         ("GUNICORN_WORKERS", "two", "api", "GUNICORN_WORKERS must be a whole number"),
         ("GUNICORN_THREADS", "-1", "api", "GUNICORN_THREADS must be a whole number"),
+        ("MORTAR_BEAT", "sometimes", "worker", "MORTAR_BEAT must be one of separate, embedded"),
+        # never a second scheduler beside the worker's
+        ("MORTAR_BEAT", "embedded", "beat", "MORTAR_BEAT=embedded: beat runs inside the worker"),
     ],
 )
 def test_bad_sizing_settings_are_refused_clearly(monkeypatch, name, value, role, message):
