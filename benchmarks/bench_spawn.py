@@ -1,5 +1,6 @@
 """Time from `cookiecutter` to the first 200 through nginx for a new site, and the idle
-memory (RSS) of that site's four processes (api, web, worker, beat with their children).
+memory (RSS and PSS) of that site's four roles (api, web, worker, beat with their children;
+a beat embedded in the worker is counted once, as `worker+beat`).
 
 Needs PostgreSQL and Redis on loopback and nginx installed. Runs on a temp MORTAR_HOME
 with a free nginx port; the base venv cache (`MORTAR_BASE_VENVS`, default
@@ -108,7 +109,11 @@ def main() -> None:
 
         for slug, _ in sites:
             s = registered_site(slug)
-            mem = {role: group_memory_kib(pid) for role, pid in status(s).items() if pid}
+            by_pid: dict[int, list[str]] = {}  # an embedded beat shares the worker's process
+            for role, pid in status(s).items():
+                if pid:
+                    by_pid.setdefault(pid, []).append(role)
+            mem = {"+".join(roles): group_memory_kib(pid) for pid, roles in by_pid.items()}
             total_rss = sum(m["rss"] for m in mem.values()) / 1024
             total_pss = sum(m["pss"] for m in mem.values()) / 1024
             rss.append(total_rss)
@@ -128,7 +133,7 @@ def main() -> None:
     print()
     print(f"spawn -> first 200: median {statistics.median(times):.1f}s, "
           f"min {min(times):.1f}s, max {max(times):.1f}s over {len(times)} runs")  # fmt: skip
-    print(f"idle memory of one site's 4 processes (with their children): median RSS "
+    print(f"idle memory of one site's 4 roles (with their children): median RSS "
           f"{statistics.median(rss):.0f} MiB, PSS {statistics.median(pss):.0f} MiB")  # fmt: skip
 
 

@@ -12,7 +12,8 @@ role=${1:-web}
 case $role in
   web)
     exec gunicorn "${MORTAR_WSGI_APP:-mortar_web.wsgi:application}" \
-      --bind "0.0.0.0:${PORT:-3000}" --workers "${GUNICORN_WORKERS:-2}" \
+      --bind "0.0.0.0:${PORT:-3000}" --workers "${GUNICORN_WORKERS:-1}" \
+      --threads "${GUNICORN_THREADS:-4}" \
       --timeout "${GUNICORN_TIMEOUT:-30}" --access-logfile - --forwarded-allow-ips "*" \
       --config python:mortar_web.gunicorn_conf "$@" ;;
   manage)

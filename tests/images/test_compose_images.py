@@ -26,7 +26,7 @@ from mortar_infra.envfile import read_env
 from .containers import BUILD_IMAGES, ROOT, VERSION
 from .helpers import generate_site
 
-API_SERVICES = {"migrate", "api", "worker", "beat"}
+API_SERVICES = {"migrate", "api", "worker"}  # beat runs inside the worker
 
 
 def print_tags(*args: str) -> list[str]:

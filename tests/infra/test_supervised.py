@@ -37,9 +37,9 @@ def site(tmp_path: Path, cleanup_slugs: list[str], stack: int):
     mortar("site", "down", str(site_dir))
 
 
-def _status() -> dict:
+def _status(slug: str = SLUG) -> dict:
     rows = json.loads(mortar("site", "status", "--json").stdout)
-    return next(r for r in rows if r["slug"] == SLUG)
+    return next(r for r in rows if r["slug"] == slug)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -163,3 +163,50 @@ def test_a_killed_supervisord_is_taken_over(site: Path) -> None:
     out = ok(mortar("site", "down", str(site))).stdout + mortar("site", "status").stdout
     for role, pid in again.items():
         assert not _group_alive(pid), f"{role} still runs after `site down`: {out}"
+
+
+EMBEDDED_SLUG = "its_supb"
+EMBEDDED_PROCFILE = PROCFILE.replace(
+    "worker: env CELERY_CONCURRENCY=1", "worker: env MORTAR_BEAT=embedded CELERY_CONCURRENCY=1"
+).replace("beat: python -m mortar_api.run beat\n", "")
+
+
+@pytest.fixture
+def embedded_site(tmp_path: Path, cleanup_slugs: list[str], stack: int):
+    cleanup_slugs.append(EMBEDDED_SLUG)
+    site_dir = standin_site(tmp_path, EMBEDDED_SLUG, ["main.itsb.localhost"])
+    (site_dir / "Procfile").write_text(EMBEDDED_PROCFILE)
+    ok(mortar("site", "restart", str(site_dir)))
+    yield site_dir
+    mortar("site", "down", str(site_dir))
+
+
+def test_beat_inside_the_worker_is_one_process_for_both_roles(embedded_site: Path) -> None:
+    """No `beat:` line: status names the worker's process for beat, its log is the worker's,
+    a killed worker comes back with beat inside it, and restarting beat restarts the worker."""
+    s = load_site(embedded_site)
+    worker_log = procs.log_file(s, "worker")
+    started = lambda: worker_log.read_text(errors="replace").count(READY["beat"])  # noqa: E731
+    assert _wait(lambda: started() == 1, 60), procs.log_tails(s, ["worker"])
+    row = _status(EMBEDDED_SLUG)
+    assert row["state"] == "up" and row["processes"]["beat"] == row["processes"]["worker"], row
+    assert "[program:beat]" not in procs.conf_path(s).read_text()  # no second scheduler
+    assert not procs.log_file(s, "beat").exists()
+    out = ok(mortar("site", "logs", str(embedded_site), "beat", "-n", "200")).stdout
+    assert READY["beat"] in out
+
+    old = procs.status(s)["worker"]
+    os.kill(old, signal.SIGKILL)  # beat is a thread of it: nothing of the old one lives on
+    assert _wait(lambda: not _group_alive(old) and started() == 2, 30), procs.log_tails(
+        s, ["worker"]
+    )
+    new = procs.status(s)
+    assert new["beat"] == new["worker"] not in (None, old)
+    assert procs.stale(s, process_env(s)) == {}
+
+    out = ok(mortar("site", "restart", str(embedded_site), "beat")).stdout
+    assert "==> beat: restarted" in out
+    assert _wait(lambda: started() == 3, 60), procs.log_tails(s, ["worker"])
+    after = procs.status(s)
+    assert after["beat"] == after["worker"] not in (None, new["worker"])
+    assert after["api"] == new["api"]

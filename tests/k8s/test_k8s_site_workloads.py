@@ -156,6 +156,9 @@ def test_env_from_secret_then_cluster_config(site: Site) -> None:
     assert config["data"]["TIME_ZONE"] == site.answers["time_zone"]
     # metrics bind pod-internal (off until MORTAR_METRICS_PORT is set; never in the Ingress)
     assert config["data"]["MORTAR_METRICS_HOST"] == "0.0.0.0"  # noqa: S104
+    # pods scale out: beat stays its own singleton (never embedded in a worker), prefork pool
+    assert config["data"]["MORTAR_BEAT"] == "separate"
+    assert config["data"]["MORTAR_CELERY_POOL"] == "prefork"
     for obj in workloads(site):
         is_job = obj["kind"] == "Job"
         for ctr in containers(obj):

@@ -169,12 +169,13 @@ def test_cruft_state_records_the_kit_commit_and_answers(sites):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_procfile_has_the_four_processes(sites):
+def test_procfile_has_the_processes_beat_inside_the_worker(sites):
     site = sites["defaults"].site
     procs = read_procfile(site)
-    assert set(procs) == set(ROLES)
-    # api/worker/beat through mortar-api's role runner (beat = DatabaseScheduler there)
-    for role in ("api", "worker", "beat"):
+    assert set(procs) == set(ROLES) - {"beat"}  # one beat: the worker's (MORTAR_BEAT=embedded)
+    assert procs["worker"] == "env MORTAR_BEAT=embedded python -m mortar_api.run worker"
+    # api/worker through mortar-api's role runner
+    for role in ("api", "worker"):
         assert procs[role].endswith(f"python -m mortar_api.run {role}") or (
             f"python -m mortar_api.run {role} " in procs[role]
         )
@@ -203,8 +204,13 @@ def test_compose_file_wires_the_services(sites):
     slug, dns = site.name, site.name.replace("_", "-")
     compose = yaml.safe_load((site / "compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"files", "web-files", "migrate", "api", "web", "worker", "beat"}
-    for name in ("api", "worker", "beat"):
+    assert set(services) == {"files", "web-files", "migrate", "api", "web", "worker"}
+    # beat inside the single worker; the worker keeps the api services' environment
+    assert services["worker"]["environment"]["MORTAR_BEAT"] == "embedded"
+    assert services["worker"]["deploy"]["replicas"] == 1
+    assert services["worker"]["environment"]["MORTAR_CELERY_APP"] == f"{slug}_api.celery"
+    assert "MORTAR_BEAT" not in services["api"]["environment"]
+    for name in ("api", "worker"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )

@@ -13,9 +13,17 @@ from mortar_infra.tenants import schema_for
 def test_procfile_missing_a_role_is_named(sites, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(sites["defaults"].site, site)
-    lines = (site / "Procfile").read_text().splitlines()
-    (site / "Procfile").write_text("\n".join(ln for ln in lines if not ln.startswith("beat:")))
-    with pytest.raises(MortarError, match="missing process\\(es\\) beat"):
+    text = (site / "Procfile").read_text()
+    lines = text.splitlines()
+    (site / "Procfile").write_text("\n".join(ln for ln in lines if not ln.startswith("web:")))
+    with pytest.raises(MortarError, match="missing process\\(es\\) web"):
+        read_procfile(site)
+    # beat: inside the worker, or a line of its own - never neither, never both
+    (site / "Procfile").write_text(text.replace("env MORTAR_BEAT=embedded ", ""))
+    with pytest.raises(MortarError, match="no beat process, and the worker does not run it"):
+        read_procfile(site)
+    (site / "Procfile").write_text(text + "beat: python -m mortar_api.run beat\n")
+    with pytest.raises(MortarError, match="keep one of them"):
         read_procfile(site)
     (site / "Procfile").unlink()
     with pytest.raises(MortarError, match="no Procfile"):

@@ -11,6 +11,10 @@ the environment it got (`run/<role>.json`), so `mortar site up` can tell a proce
 runs older code or an older `.env` (`stale`), and `mortar site restart` (`restart`) can
 reload it gracefully. Compose and Kubernetes runs have their own restart policies and
 never come here.
+
+A Procfile without a `beat:` line runs beat inside the worker (its worker line sets
+`MORTAR_BEAT=embedded`): there is then no `beat` program, and the `beat` role names the
+worker's process everywhere (status, restart, logs), so the site still has its four roles.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from mortar_infra.polling import wait_until
 
 log = logging.getLogger(__name__)
 ROLES = ("api", "web", "worker", "beat")
+# beat may run inside the worker (no `beat:` line): the role's process is the worker's
+EMBEDDED_IN = {"beat": "worker"}
+EMBEDDED_MARK = "MORTAR_BEAT=embedded"
 # gunicorn masters: SIGHUP starts new workers with freshly imported code (no --preload)
 # and retires the old ones gracefully, so requests are not dropped.
 RELOADABLE = ("api", "web")
@@ -67,10 +74,37 @@ def read_procfile(site_dir: Path) -> dict[str, str]:
         m = _LINE_RE.match(line.strip())
         if m and not line.lstrip().startswith("#"):
             procs[m.group(1)] = m.group(2)
-    missing = [r for r in ROLES if r not in procs]
+    missing = [r for r in ROLES if r not in procs and r not in EMBEDDED_IN]
     if missing:
         raise MortarError(f"{path}: missing process(es) {', '.join(missing)}")
+    for role, host in EMBEDDED_IN.items():
+        embedded = EMBEDDED_MARK in procs.get(host, "")
+        if role not in procs and not embedded:
+            raise MortarError(
+                f"{path}: no {role} process, and the {host} does not run it "
+                f"(`{host}: env {EMBEDDED_MARK} ...`)"
+            )
+        if role in procs and embedded:  # two schedulers: never
+            raise MortarError(
+                f"{path}: the {host} runs {role} ({EMBEDDED_MARK}) and so does a `{role}:` "
+                f"line; keep one of them"
+            )
     return procs
+
+
+def programs(site: Site) -> dict[str, str]:
+    """role -> the supervisord program (the Procfile entry) that runs it: itself, or the
+    worker for an embedded beat. Every role is its own program when the Procfile is gone."""
+    try:
+        procfile = read_procfile(Path(site.site_dir))
+    except MortarError:  # no (valid) Procfile: `up` says why; status still answers
+        procfile = dict.fromkeys(ROLES, "")
+    return {r: r if r in procfile else EMBEDDED_IN[r] for r in ROLES}
+
+
+def _programs_of(site: Site, roles: Iterable[str]) -> list[str]:
+    hosts = programs(site)
+    return list(dict.fromkeys(hosts[r] for r in roles))
 
 
 def log_file(site: Site, role: str) -> Path:
@@ -171,9 +205,10 @@ def supervisord_pid(site: Site) -> int | None:
 def status(site: Site) -> dict[str, int | None]:
     """role -> pid of its process (None: not running, or between two start attempts)."""
     infos = _infos(site) or {}
+    hosts = programs(site)
     out: dict[str, int | None] = {}
     for role in ROLES:
-        info = infos.get(role, {})
+        info = infos.get(hosts[role], {})
         out[role] = info["pid"] if info.get("statename") in _UP_STATES and info["pid"] else None
     return out
 
@@ -226,7 +261,9 @@ def _conf_text(site: Site) -> str:
         "[supervisorctl]",
         f"serverurl=unix://{q(socket_path(site))}",
     ]
-    for role in ROLES:
+    for role in read_procfile(Path(site.site_dir)):
+        if role not in ROLES:
+            continue
         lines += [
             "",
             f"[program:{role}]",
@@ -286,8 +323,8 @@ def start(
     `env` is the site's process environment (`processenv.process_env`); the roles get it
     on top of this process's own, with the site venv's `bin` first on PATH.
     """
-    roles = list(roles)
     procfile = read_procfile(Path(site.site_dir))
+    asked, roles = list(roles), _programs_of(site, roles)
     (site.state_dir / "run").mkdir(parents=True, exist_ok=True)
     (site.state_dir / "logs").mkdir(parents=True, exist_ok=True)
     # The venv's bin first so `python -m ...` in the Procfile is the site's python.
@@ -322,14 +359,14 @@ def start(
             ) from None
         log.debug(f"{site.slug}: started {role}: {procfile[role]}")
     pids = status(site)
-    return {role: pid for role in roles if (pid := pids[role])}
+    return {role: pid for role in asked if (pid := pids[role])}
 
 
 def stop(site: Site, roles: Iterable[str] = ROLES) -> list[str]:
     """Stop `roles` (in parallel: SIGTERM to each process group, SIGKILL after the role's
     timeout); supervisord itself exits once none of the site's roles runs. Returns the
-    roles that were running."""
-    roles = list(roles)
+    roles (programs: an embedded beat stops with its worker) that were running."""
+    roles = _programs_of(site, roles)
     infos = _infos(site)
     if infos is None:
         return _stop_unsupervised(site, roles)
@@ -473,10 +510,11 @@ def reload(site: Site, role: str, env: dict[str, str], timeout: float = 30.0) ->
 
 
 def tail_command(site: Site, roles: Iterable[str], lines: int, follow: bool) -> list[str]:
-    """`tail` over the roles' logs (`-F`: follows them across supervisord's rotations)."""
+    """`tail` over the roles' logs (`-F`: follows them across supervisord's rotations); an
+    embedded beat logs in the worker's log."""
     if lines < 0:
         raise UsageError(f"-n must be 0 or more, not {lines}")
-    files = [log_file(site, role) for role in check_roles(roles)]
+    files = [log_file(site, p) for p in _programs_of(site, check_roles(roles))]
     missing = [str(f) for f in files if not f.exists()]
     if missing and not follow:
         raise UsageError(
@@ -519,8 +557,13 @@ def stale(site: Site, env: dict[str, str]) -> dict[str, str]:
     that follows the role's name)."""
     changed = {part: code_changed_at(site, [part]) for part in ("api", "web")}
     out: dict[str, str] = {}
+    hosts = programs(site)
     for role, pid in status(site).items():
         if pid is None:
+            continue
+        if hosts[role] != role:  # an embedded beat: as stale as its worker (ROLES order)
+            if hosts[role] in out:
+                out[role] = f"{out[hosts[role]]} (it runs in the {hosts[role]})"
             continue
         changed_at, changed_file = changed["web" if role == "web" else "api"]
         record = _read_record(site, role)

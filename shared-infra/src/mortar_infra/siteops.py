@@ -155,8 +155,14 @@ def restart(site_dir: Path, roles: list[str]) -> dict[str, str]:
     python = require_venv(site, site_dir)
     roles = procs.check_roles(roles)
     env = process_env(site)
-    running = procs.status(site)
-    done = {role: _restart_one(site, role, running[role], env) for role in roles}
+    running, hosts = procs.status(site), procs.programs(site)
+    done: dict[str, str] = {}
+    for role in roles:  # an embedded beat restarts with (as) its worker
+        host = hosts[role]
+        if host != role and host in done:
+            done[role] = f"{done[host]} (runs in the {host})"
+        else:
+            done[role] = _restart_one(site, host, running[host], env)
     procs.start(site, python, env, roles=roles)
     probes.wait_healthy(site, HEALTH_TIMEOUT, tuple(roles))
     for role, what in done.items():

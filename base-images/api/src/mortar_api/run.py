@@ -1,12 +1,20 @@
 """Process roles of a site: ``python -m mortar_api.run <role> [extra args]``.
 
-  api      gunicorn (MORTAR_WSGI_APP, default mortar_api.wsgi:application) on $PORT (8000)
-  worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery)
-  beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site)
+  api      gunicorn (MORTAR_WSGI_APP, default mortar_api.wsgi:application) on $PORT (8000):
+           GUNICORN_WORKERS processes (1) of GUNICORN_THREADS threads (4)
+  worker   celery worker of MORTAR_CELERY_APP (default mortar_api.celery): pool
+           MORTAR_CELERY_POOL (threads | prefork | solo; threads), CELERY_CONCURRENCY (2)
+  beat     celery beat with django-celery-beat's DatabaseScheduler (exactly one per site);
+           MORTAR_BEAT=embedded runs it inside the worker instead (then this role refuses)
   migrate  migrate_tenants (public, template, every tenant) + ensure_first_tenant
 
 The image entrypoint, the Procfile and ``mortar site up`` all call this, so a role means
 the same thing everywhere. Extra arguments go to the underlying program.
+
+The defaults suit a small site (one api process with threads, a threads pool): its idle
+memory is about half that of two gunicorn workers and a prefork pool. A busy site raises
+GUNICORN_WORKERS / CELERY_CONCURRENCY, and picks MORTAR_CELERY_POOL=prefork when it needs
+Celery's hard time limits, which only the prefork pool enforces.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from collections.abc import Sequence
 from mortar_contract import metrics
 
 ROLES = ("api", "worker", "beat", "migrate")
+CELERY_POOLS = ("threads", "prefork", "solo")
+BEAT_MODES = ("separate", "embedded")
 
 
 def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
@@ -32,7 +42,11 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             "--bind",
             f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}",  # noqa: S104
             "--workers",
-            os.environ.get("GUNICORN_WORKERS", "2"),
+            _count("GUNICORN_WORKERS", "1"),
+            # gthread: one process serves GUNICORN_THREADS requests at once (Django is
+            # thread-safe; each thread has its own database connection).
+            "--threads",
+            _count("GUNICORN_THREADS", "4"),
             "--timeout",
             os.environ.get("GUNICORN_TIMEOUT", "30"),
             "--access-logfile",
@@ -45,12 +59,44 @@ def command_for(role: str, extra: Sequence[str] = ()) -> list[str]:
             *extra,
         ]
     if role == "worker":
-        concurrency = os.environ.get("CELERY_CONCURRENCY", "2")
-        return _celery(celery_app, "worker", "--concurrency", concurrency, *extra)
+        embedded = ["--embedded-beat"] if beat_mode() == "embedded" else []
+        return _celery(celery_app, "worker", *_pool_args(), *embedded, *extra)
     if role == "beat":
+        if beat_mode() == "embedded":  # never a second scheduler beside the worker's
+            raise ValueError(
+                "MORTAR_BEAT=embedded: beat runs inside the worker; "
+                "start no separate beat (or set MORTAR_BEAT=separate for both roles)"
+            )
         scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
         return _celery(celery_app, "beat", "-S", scheduler, "--pidfile=", *extra)
     raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+
+
+def _count(name: str, default: str) -> str:
+    """A positive whole number from the environment, or a clear error naming the setting."""
+    value = os.environ.get(name, "").strip() or default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return value
+
+
+def beat_mode() -> str:
+    """MORTAR_BEAT: ``separate`` (a beat role of its own, the default) or ``embedded``."""
+    mode = os.environ.get("MORTAR_BEAT", "").strip() or "separate"
+    if mode not in BEAT_MODES:
+        raise ValueError(f"MORTAR_BEAT must be one of {', '.join(BEAT_MODES)}, not {mode!r}")
+    return mode
+
+
+def _pool_args() -> list[str]:
+    pool = os.environ.get("MORTAR_CELERY_POOL", "").strip() or "threads"
+    if pool not in CELERY_POOLS:
+        raise ValueError(
+            f"MORTAR_CELERY_POOL must be one of {', '.join(CELERY_POOLS)}, not {pool!r}"
+        )
+    if pool == "solo":  # one task at a time in the worker process itself
+        return ["--pool", "solo"]
+    return ["--pool", pool, "--concurrency", _count("CELERY_CONCURRENCY", "2")]
 
 
 def _celery(app: str, program: str, *args: str) -> list[str]:
@@ -87,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             metrics.prepare(role)
         except metrics.MetricsConfigError as exc:
             sys.exit(f"mortar_api.run {role}: {exc}")
-    argv_ = command_for(role, extra)
+    try:
+        argv_ = command_for(role, extra)
+    except ValueError as exc:  # a bad setting: say which, not a traceback
+        sys.exit(f"mortar_api.run {role}: {exc}")
     # exec: the server replaces this process, so signals from the supervisor reach it.
     # ``python -m`` of this interpreter: works in a venv that is not on PATH.
     os.execv(argv_[0], argv_)  # noqa: S606

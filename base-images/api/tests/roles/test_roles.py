@@ -73,3 +73,67 @@ def test_role_commands(monkeypatch):
     assert worker[-2:] == ["-Q", "x"]
     beat = command_for("beat")
     assert "django_celery_beat.schedulers:DatabaseScheduler" in beat
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+@pytest.mark.parametrize(
+    ("env", "pool", "concurrency"),
+    [
+        ({}, "threads", "2"),  # the small-site default
+        ({"MORTAR_CELERY_POOL": "prefork", "CELERY_CONCURRENCY": "4"}, "prefork", "4"),
+        ({"MORTAR_CELERY_POOL": "threads", "CELERY_CONCURRENCY": "8"}, "threads", "8"),
+        ({"MORTAR_CELERY_POOL": "solo", "CELERY_CONCURRENCY": "8"}, "solo", None),
+    ],
+)
+def test_worker_pool_and_concurrency_come_from_settings(monkeypatch, env, pool, concurrency):
+    for name in ("MORTAR_CELERY_POOL", "CELERY_CONCURRENCY", "MORTAR_BEAT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    worker = command_for("worker", ["-Q", "x"])
+    assert _option(worker, "--pool") == pool
+    assert _option(worker, "--concurrency") == concurrency
+    assert worker[-2:] == ["-Q", "x"]  # extra arguments still win
+    assert "--embedded-beat" not in worker
+    monkeypatch.setenv("MORTAR_BEAT", "embedded")
+    assert "--embedded-beat" in command_for("worker")
+
+
+def test_api_size_comes_from_settings(monkeypatch):
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    api = command_for("api")
+    assert (_option(api, "--workers"), _option(api, "--threads")) == ("1", "4")
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "1")
+    api = command_for("api")
+    assert (_option(api, "--workers"), _option(api, "--threads")) == ("3", "1")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "role", "message"),
+    [
+        ("MORTAR_CELERY_POOL", "gevent", "worker", "MORTAR_CELERY_POOL must be one of"),
+        ("CELERY_CONCURRENCY", "0", "worker", "CELERY_CONCURRENCY must be a whole number"),
+        ("GUNICORN_WORKERS", "two", "api", "GUNICORN_WORKERS must be a whole number"),
+        ("GUNICORN_THREADS", "-1", "api", "GUNICORN_THREADS must be a whole number"),
+        ("MORTAR_BEAT", "sometimes", "worker", "MORTAR_BEAT must be one of separate, embedded"),
+        # never a second scheduler beside the worker's
+        ("MORTAR_BEAT", "embedded", "beat", "MORTAR_BEAT=embedded: beat runs inside the worker"),
+    ],
+)
+def test_bad_sizing_settings_are_refused_clearly(monkeypatch, name, value, role, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=message):
+        command_for(role)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mortar_api.run", role],
+        env=subprocess_env(**{name: value}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr

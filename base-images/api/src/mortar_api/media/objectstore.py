@@ -15,25 +15,26 @@ not install them.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import default_storage
-from django.db import connection
+from django.core.files.storage import default_storage, storages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 log = logging.getLogger(__name__)
 
 try:
+    # (botocore's exceptions alone: ~2.5 MiB; the S3 backend, boto3 and botocore's client
+    # are ~25 MiB per process, imported only by a site whose media are in a bucket)
     from botocore.exceptions import BotoCoreError, ClientError
-    from storages.backends.s3 import S3Storage
 
     # what a bucket raises when it is unreachable or refuses (tasks retry on these)
     STORAGE_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
 except ImportError:  # the s3 extra is not installed: settings refuse MORTAR_MEDIA_STORAGE=s3
-    S3Storage = object  # type: ignore[misc,assignment]
     STORAGE_ERRORS = ()
+_S3_MODULE = "storages.backends.s3"
 
 
 class OutsideTenantError(SuspiciousFileOperation):
@@ -41,30 +42,22 @@ class OutsideTenantError(SuspiciousFileOperation):
 
 
 def is_s3() -> bool:
-    """The media storage is a bucket (read from STORAGES, so tests can switch it)."""
-    return S3Storage is not object and isinstance(default_storage, S3Storage)
+    """The media storage is a bucket (read from STORAGES, so tests can switch it).
+
+    An S3 backend imported its module when it was made, so a site on local disk never
+    imports boto3 for this question."""
+    storage = storages["default"]  # (the instance default_storage stands for)
+    module = sys.modules.get(_S3_MODULE)
+    return module is not None and isinstance(storage, module.S3Storage)
 
 
-class TenantS3Storage(S3Storage):  # type: ignore[misc,valid-type]
-    """S3Storage whose writes and deletes stay inside the active tenant's ``<schema>/``."""
+def __getattr__(name: str) -> type:
+    # ``TenantS3Storage`` (STORAGES' backend path) lives in s3storage: imported on first use
+    if name == "TenantS3Storage":
+        from mortar_api.media.s3storage import TenantS3Storage
 
-    def _guard(self, name: str) -> None:
-        from django_tenants.utils import get_public_schema_name
-
-        schema = getattr(connection, "schema_name", None)
-        if not schema or schema == get_public_schema_name():
-            return  # platform code (tenant removal, shell): no tenant to confine to
-        parts = name.replace("\\", "/").split("/")
-        if parts[0] != schema or ".." in parts or "" in parts[1:]:
-            raise OutsideTenantError(f"storage name {name!r} is outside tenant {schema!r}")
-
-    def _save(self, name: str, content) -> str:
-        self._guard(name)
-        return super()._save(name, content)
-
-    def delete(self, name: str) -> None:
-        self._guard(name)
-        super().delete(name)
+        return TenantS3Storage
+    raise AttributeError(name)
 
 
 def _describe(exc: Exception, endpoint: str, bucket: str) -> str:
