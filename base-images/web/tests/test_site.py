@@ -176,8 +176,10 @@ def _redis_commands(stack, host: str, request) -> list[str]:
                 if done.is_set():
                     return
                 command = event["command"]
-                if host in command and (
-                    f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command
+                if (
+                    host in command
+                    and (f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command)
+                    and ":cache:@api:" not in command  # the api's early cache reads gen too
                 ):
                     # web's keys, not the api's, nor another run's (MORTAR_TEST_WEB_NAME)
                     seen.append(command.split(" ")[0])

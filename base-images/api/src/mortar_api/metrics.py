@@ -26,4 +26,6 @@ class ApiMetricsMiddleware(MetricsMiddleware):
 
     def tenant_of(self, request: Any, response: Any) -> tuple[str | None, bool]:
         tenant = getattr(request, "tenant", None)
+        if tenant is None:  # an early cache hit: answered before the tenant was resolved
+            return getattr(response, "mortar_schema", None), True
         return getattr(tenant, "schema_name", None), True

@@ -59,22 +59,26 @@ def _json_acceptable(accept: str) -> bool:
     )
 
 
-def encode_entry(gen: bytes, response: HttpResponse) -> bytes:
+def encode_entry(gen: bytes, response: HttpResponse, schema: str | None = None) -> bytes:
     headers = [(k, v) for k, v in response.items() if k.lower() != "x-mortar-cache"]
-    meta = json.dumps([gen.decode(), response.status_code, headers], separators=(",", ":"))
+    meta = json.dumps(
+        [gen.decode(), response.status_code, headers, schema], separators=(",", ":")
+    )
     return meta.encode() + b"\n" + response.content
 
 
 def decode_entry(raw: bytes, gen: bytes) -> HttpResponse | None:
     """The stored response if it was stored under generation ``gen``, else None."""
     meta, _, body = raw.partition(b"\n")
-    stored_gen, status, headers = json.loads(meta)
+    stored_gen, status, headers, schema = json.loads(meta)
     if stored_gen.encode() != gen:
         return None
     resp = HttpResponse(body, status=status)
     for name, value in headers:
         resp[name] = value
     resp["X-Mortar-Cache"] = "hit"
+    # the tenant that answered when it was stored: request metrics label the hit with it
+    resp.mortar_schema = schema  # type: ignore[attr-defined]
     return resp
 
 
@@ -119,7 +123,9 @@ class EarlyPublicCacheMiddleware:
         response = self.get_response(request)
         if gen is not None and self.storable(response):
             try:
-                redis_client().set(key, encode_entry(gen, response), ex=response_ttl())
+                schema = getattr(getattr(request, "tenant", None), "schema_name", None)
+                entry = encode_entry(gen, response, schema)
+                redis_client().set(key, entry, ex=response_ttl())
             except redis.RedisError:
                 log.warning("early public cache unavailable", exc_info=True)
         return response
