@@ -23,6 +23,10 @@ from django.db import connection, transaction
 from mortar_contract.keys import generation_key
 from mortar_contract.prefix import redis_prefix as _contract_prefix
 
+from mortar_api.resilience import strict_cache
+
+from .outbox import REDIS_DOWN, drain_if_pending, record_invalidation
+
 log = logging.getLogger(__name__)
 
 RESPONSE_TTL = 300  # seconds; invalidation does the real work, the TTL only bounds memory
@@ -57,12 +61,14 @@ def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
 
     Redis down: (None, None) - the response is built from the database, not a 500.
     """
-    try:
-        got = cache.get_many([_gen_key(), key])
+    try:  # strict: a failure is visible here (and a success may drain the outbox)
+        got = strict_cache().get_many([_gen_key(), key])
         gen = got.get(_gen_key()) or generation()
     except redis.RedisError:
         log.warning("public response cache unavailable", exc_info=True)
         return None, None
+    if drain_if_pending():  # Redis is back and a change made while it was down just landed
+        return generation(), None
     entry = got.get(key)
     if entry is not None and entry[0] == gen:
         return gen, (entry[1], entry[2])
@@ -125,20 +131,25 @@ def gen_key(host: str) -> str:
 
 def bump_response_cache() -> None:
     """Start a new generation of the current tenant's cached API responses."""
-    cache.set(_gen_key(), str(time.time_ns()), None)
+    strict_cache().set(_gen_key(), str(time.time_ns()), None)
 
 
-def _bump() -> None:
+def bump_all() -> None:
+    """Bump the api's generation and web's per-domain ones; raises if Redis is down."""
     bump_response_cache()
     domains = tenant_domains()
     if domains:
-        try:
-            pipe = redis_client().pipeline(transaction=False)
-            for host in domains:
-                pipe.incr(gen_key(host))
-            pipe.execute()
-        except redis.RedisError:  # web then serves until its own TTL; never fail the save
-            log.exception("could not bump content generation for %s", domains)
+        pipe = redis_client().pipeline(transaction=False)
+        for host in domains:
+            pipe.incr(gen_key(host))
+        pipe.execute()
+
+
+def _bump() -> None:
+    try:
+        bump_all()
+    except REDIS_DOWN as exc:  # never fail the save: the outbox invalidates once Redis is back
+        record_invalidation(exc)
 
 
 def content_changed() -> None:
