@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
 from typing import Any
 
 import redis
@@ -22,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = "30"  # seconds; a PostgreSQL restart or a freed disk takes about that
+SKIP_AFTER_FAILURE = 2.0  # seconds the cache answers "miss" without asking a failed Redis
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
@@ -38,10 +40,17 @@ class TolerantRedisCache(RedisCache):
         self.strict = RedisCache(server, params)
         self.strict._cache = self._cache  # one connection pool for both
 
+    _down_until = 0.0  # monotonic time before which Redis is not asked again
+
     def _tolerate(self, op: str, default: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+        # After a failure, skip Redis for a moment: a Redis that hangs (rather than refuses)
+        # would otherwise cost every cache call of every request the socket timeout.
+        if time.monotonic() < self._down_until:
+            return default
         try:
             return call(*args, **kwargs)
         except redis.RedisError as exc:
+            self._down_until = time.monotonic() + SKIP_AFTER_FAILURE
             log.warning("cache %s failed (Redis unavailable?): %s", op, exc)
             return default
 
