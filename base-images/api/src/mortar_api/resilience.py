@@ -45,14 +45,21 @@ class TolerantRedisCache(RedisCache):
     def _tolerate(self, op: str, default: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
         # After a failure, skip Redis for a moment: a Redis that hangs (rather than refuses)
         # would otherwise cost every cache call of every request the socket timeout.
-        if time.monotonic() < self._down_until:
+        if self.is_down():
             return default
         try:
             return call(*args, **kwargs)
         except redis.RedisError as exc:
-            self._down_until = time.monotonic() + SKIP_AFTER_FAILURE
+            self.mark_down()
             log.warning("cache %s failed (Redis unavailable?): %s", op, exc)
             return default
+
+    def is_down(self) -> bool:
+        """Redis failed a moment ago: callers of ``strict`` may skip it too."""
+        return time.monotonic() < self._down_until
+
+    def mark_down(self) -> None:
+        self._down_until = time.monotonic() + SKIP_AFTER_FAILURE
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         return self._tolerate("get", default, super().get, key, default, version)
@@ -91,6 +98,18 @@ def strict_cache() -> Any:
     from django.core.cache import cache
 
     return getattr(cache, "strict", cache)
+
+
+def cache_is_down() -> bool:
+    from django.core.cache import cache
+
+    return bool(getattr(cache, "is_down", lambda: False)())
+
+
+def mark_cache_down() -> None:
+    from django.core.cache import cache
+
+    getattr(cache, "mark_down", lambda: None)()
 
 
 def is_db_down(exc: BaseException | None) -> bool:

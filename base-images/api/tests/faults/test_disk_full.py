@@ -13,17 +13,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _noise_png(side: int) -> bytes:
+    import io
+
     from PIL import Image
 
     # random pixels do not compress: the PNG is about side*side*3 bytes
-    return image_bytes_of(Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)))
-
-
-def image_bytes_of(image) -> bytes:
-    import io
-
     out = io.BytesIO()
-    image.save(out, "PNG")
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
     return out.getvalue()
 
 

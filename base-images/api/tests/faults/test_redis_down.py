@@ -7,6 +7,7 @@ stopped, or the settings pointed at a port nothing listens on while it keeps its
 from __future__ import annotations
 
 import pytest
+from cms.conftest import admin_client_for  # noqa: F401  (a fixture, reused here)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,25 @@ def test_editor_save_while_redis_down_commits_and_is_invalidated_when_it_returns
             g + 1 for g in web_gens
         ]
     assert _outbox(in_tenant, tenant_a) == []
+
+
+def test_admin_publish_while_redis_down_commits(
+    tenant_a, in_tenant, admin_client_for, dead_redis, use_redis,  # noqa: F811
+    django_capture_on_commit_callbacks,
+) -> None:  # fmt: skip
+    from mortar_api.cms.models import Page
+
+    with in_tenant(tenant_a):
+        draft = Page.objects.create(title="Admin draft", slug="admin-draft")
+    client = admin_client_for(tenant_a)  # session in PostgreSQL: no Redis needed
+    with use_redis(dead_redis), django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/admin/cms/page/", {"action": "publish", "_selected_action": [draft.pk]}
+        )
+    assert done.status_code == 302, done.content[:300]
+    with in_tenant(tenant_a):
+        assert Page.objects.get(pk=draft.pk).is_published
+    assert _outbox(in_tenant, tenant_a) == [("invalidate", "", [])]
 
 
 def test_beat_drain_waits_for_redis_and_then_applies(
@@ -139,3 +159,20 @@ def test_contact_while_broker_down_is_stored_queued_later_and_mailed_once(
         assert send_contact_email(sub_id) is False
         assert ContactSubmission.objects.get(pk=sub_id).emailed_at is not None
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["desk@a.test"]
+
+
+def test_cache_skips_a_failed_redis_for_a_moment(private_redis, use_redis) -> None:
+    """After a failure the cache answers "miss" without asking Redis (a hung Redis would
+    cost the socket timeout per call), then asks again."""
+    from django.core.cache import cache
+    from mortar_api import resilience
+
+    with use_redis(private_redis.url):
+        cache.set("breaker", "kept")
+        assert cache.get("breaker") == "kept" and not resilience.cache_is_down()
+        resilience.mark_cache_down()  # as after a failed call
+        assert cache.get("breaker") is None  # skipped: Redis still holds it
+        cache._down_until = 0.0  # the window passed
+        assert cache.get("breaker") == "kept"
+        private_redis.stop()
+        assert cache.get("breaker", "default") == "default" and resilience.cache_is_down()

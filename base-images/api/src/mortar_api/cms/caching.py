@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from mortar_contract.keys import generation_key
 from mortar_contract.prefix import redis_prefix as _contract_prefix
 
-from mortar_api.resilience import strict_cache
+from mortar_api.resilience import cache_is_down, mark_cache_down, strict_cache
 
 from .outbox import REDIS_DOWN, drain_if_pending, record_invalidation
 
@@ -61,10 +61,13 @@ def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
 
     Redis down: (None, None) - the response is built from the database, not a 500.
     """
+    if cache_is_down():  # failed a moment ago: do not wait for it again
+        return None, None
     try:  # strict: a failure is visible here (and a success may drain the outbox)
         got = strict_cache().get_many([_gen_key(), key])
         gen = got.get(_gen_key()) or generation()
     except redis.RedisError:
+        mark_cache_down()
         log.warning("public response cache unavailable", exc_info=True)
         return None, None
     if drain_if_pending():  # Redis is back and a change made while it was down just landed
@@ -146,9 +149,13 @@ def bump_all() -> None:
 
 
 def _bump() -> None:
+    if cache_is_down():  # failed a moment ago: straight to the outbox, no timeout per save
+        record_invalidation(redis.ConnectionError("Redis failed a moment ago"))
+        return
     try:
         bump_all()
     except REDIS_DOWN as exc:  # never fail the save: the outbox invalidates once Redis is back
+        mark_cache_down()
         record_invalidation(exc)
 
 
