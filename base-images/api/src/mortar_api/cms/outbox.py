@@ -9,9 +9,11 @@ Tasks sent from here are idempotent (``send_contact_email`` checks ``emailed_at`
 entry applied twice (a crash between send and delete) does no harm.
 
 Celery's own retry does not help: it retries a task that ran, not a send to a broker that
-is down (kombu's publish retry gives up within a second), and a maintained transactional
-outbox package (django-celery-outbox and the like) would add a second dispatcher process
-for what is one table and one function here.
+is down (kombu's publish retry gives up within a second). django-celery-outbox (the
+maintained package for this) replaces the Celery app, writes every task to one table and
+needs its own relay daemon (``celery_outbox_relay``) per site; it does not cover the cache
+invalidation, which is most of what a save owes Redis. Here: a row only when the send
+failed, in the tenant's schema, drained by the beat and worker every site already runs.
 """
 
 from __future__ import annotations
