@@ -53,7 +53,7 @@ def send_task(task: Any, *args: Any) -> None:
     from .models import OutboxEntry
 
     try:
-        task.apply_async(args=list(args))
+        task.delay(*args)
     except REDIS_DOWN as exc:
         log.warning("task %s deferred to the outbox (%s): %s", task.name, _schema(), exc)
         OutboxEntry.objects.create(
