@@ -351,11 +351,11 @@ def main() -> None:
         )
         edge_port = start_nginx(home, api_port, web_port)
         nginx_up = True
-        from mortar_api.cms.caching import bump_response_cache
+        from mortar_api.cms.caching import bump_all
 
         def invalidate() -> None:
             with tenant_context(tenant):
-                bump_response_cache()
+                bump_all()
 
         api, page = "/api/v1/site/", "/"
         # Warm every worker's connections and code paths (and web's page cache).

@@ -176,7 +176,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection, connections
         from django_tenants.utils import tenant_context
-        from mortar_api.cms.caching import bump_response_cache
+        from mortar_api.cms.caching import bump_all
         from mortar_api.tenancy.provisioning import create_tenant
 
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -208,7 +208,7 @@ def main() -> None:
 
         def invalidate() -> None:
             with tenant_context(tenant):
-                bump_response_cache()
+                bump_all()
 
         paths = [f"/api/v1/search/?{urlencode({'q': q, 'lang': lang})}" for lang, q in qs]
         run(port, paths[:20], args.concurrency, before=invalidate)  # warm both workers

@@ -45,5 +45,7 @@ from mortar_api.settings import DATABASES  # noqa: E402
 
 # pytest-django creates (and drops) exactly this database; subprocesses use it too.
 DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# 0: every request its own connection; the PostgreSQL-restart test sets 60 (production's
+# persistent connections) to prove a dead one is replaced.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("MORTAR_TEST_CONN_MAX_AGE", "0"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only

@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "mortar_api.cms.history.AuditlogMiddleware",  # history entries name the signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mortar_api.resilience.FaultResponseMiddleware",  # database down: 503; disk full: 507
     "mortar_api.media.objectstore.StorageErrorMiddleware",  # S3 down: a 503 naming the cause
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout answer
@@ -167,19 +168,26 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a restarted PostgreSQL: reconnect, no error
+# A down or unreachable server fails the request in seconds (a 503: mortar_api.resilience),
+# not after the kernel's TCP timeout.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("MORTAR_DB_CONNECT_TIMEOUT", default=3)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and Redis (every key under "<prefix>:", the site's ACL user's namespace) -------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down is a miss, never a 500 (mortar_api.resilience.TolerantRedisCache)
+        "BACKEND": "mortar_api.resilience.TolerantRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": MORTAR_REDIS_PREFIX,
         # "<prefix>:cache:<schema>:<version>:<key>" - prefix first for the Redis ACL.
         "KEY_FUNCTION": "mortar_api.tenancy.cache.make_key",
         "TIMEOUT": env.int("MORTAR_CACHE_TIMEOUT", default=300),
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},  # fail fast when down
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -123,7 +123,8 @@ def media_storage(env: Any) -> dict[str, Any]:
     """
     kind = env("MORTAR_MEDIA_STORAGE", default="local")
     if kind == "local":
-        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        # Django's FileSystemStorage, minus the half-written file a full disk leaves
+        return {"BACKEND": "mortar_api.media.localstore.LocalMediaStorage"}
     if kind != "s3":
         raise ImproperlyConfigured(f"MORTAR_MEDIA_STORAGE must be 'local' or 's3', not {kind!r}")
     try:

@@ -37,7 +37,10 @@ def test_periodic_rows_exist_after_migrate(committed_db) -> None:
 
     with schema_context("public"):
         rows = {t.name: t for t in PeriodicTask.objects.filter(name__startswith="cms: ")}
-    assert set(rows) == {"cms: publish scheduled pages", "cms: nightly cleanup"}
+    assert set(rows) == {
+        "cms: publish scheduled pages", "cms: drain outbox", "cms: nightly cleanup"
+    }  # fmt: skip
+    assert rows["cms: drain outbox"].interval.every == 60
     publish = rows["cms: publish scheduled pages"]
     assert publish.interval.every == 60 and publish.enabled
     assert json.loads(publish.kwargs)["task_name"] == "mortar_api.cms.tasks.publish_scheduled_pages"

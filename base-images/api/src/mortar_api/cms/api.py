@@ -335,16 +335,16 @@ class ContactView(PublicAPIView):
     throttle_classes = [ContactThrottle]
 
     def post(self, request) -> Response:
+        from .outbox import send_on_commit
         from .tasks import send_contact_email
 
         lang = _request_language(request)
         serializer = ContactSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         submission = serializer.save(language=lang, ip_address=client_ip(request))
-        # Stored first, so a broken mail server loses nothing; the task retries.
-        from django.db import transaction
-
-        transaction.on_commit(lambda: send_contact_email.delay(submission.pk))
+        # Stored first, so a broken mail server loses nothing (the task retries) and a down
+        # broker neither (the outbox sends it later); emailed_at makes the send idempotent.
+        send_on_commit(send_contact_email, submission.pk)
         return Response(
             {"id": submission.pk, "detail": "Thank you, your message has been received."},
             status=status.HTTP_201_CREATED,

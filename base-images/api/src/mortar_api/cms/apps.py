@@ -39,6 +39,12 @@ class CmsConfig(AppConfig):
             every_seconds=60,
             per_tenant=True,
         )
+        register(  # bounds how long a change made while Redis was down stays uninvalidated
+            "cms: drain outbox",
+            "mortar_api.cms.tasks.drain_outbox",
+            every_seconds=60,
+            per_tenant=True,
+        )
         register(
             "cms: nightly cleanup",
             "mortar_api.cms.tasks.nightly_cleanup",

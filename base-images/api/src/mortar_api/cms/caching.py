@@ -24,6 +24,10 @@ from mortar_contract.keys import generation_key
 from mortar_contract.metrics import cache_result
 from mortar_contract.prefix import redis_prefix as _contract_prefix
 
+from mortar_api.resilience import cache_is_down, mark_cache_down, strict_cache
+
+from .outbox import REDIS_DOWN, drain_if_pending, record_invalidation
+
 log = logging.getLogger(__name__)
 
 RESPONSE_TTL = 300  # seconds; invalidation does the real work, the TTL only bounds memory
@@ -58,12 +62,17 @@ def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
 
     Redis down: (None, None) - the response is built from the database, not a 500.
     """
-    try:
-        got = cache.get_many([_gen_key(), key])
+    if cache_is_down():  # failed a moment ago: do not wait for it again
+        return None, None
+    try:  # strict: a failure is visible here (and a success may drain the outbox)
+        got = strict_cache().get_many([_gen_key(), key])
         gen = got.get(_gen_key()) or generation()
     except redis.RedisError:
+        mark_cache_down()
         log.warning("public response cache unavailable", exc_info=True)
         return None, None
+    if drain_if_pending():  # Redis is back and a change made while it was down just landed
+        return generation(), None
     entry = got.get(key)
     if entry is not None and entry[0] == gen:
         cache_result("response", hit=True)
@@ -127,15 +136,15 @@ def gen_key(host: str) -> str:
 
 
 def bump_response_cache() -> None:
-    """Start a new generation of the current tenant's cached API responses: the schema's
-    (the views' cache) and each of its hosts' (the early path's and web's)."""
-    cache.set(_gen_key(), str(time.time_ns()), None)
-    bump_hosts(tenant_domains())
+    """Start a new generation of the current tenant's cached API responses (the views'
+    cache); raises if Redis is down. `bump_all` also bumps its hosts'."""
+    strict_cache().set(_gen_key(), str(time.time_ns()), None)
 
 
-def bump_hosts(hosts: list[str]) -> None:
+def bump_hosts(hosts: list[str], strict: bool = False) -> None:
     """INCR the content generation of ``hosts``: their cached API answers and web pages go
-    stale (a content change, a tenant state change, a domain added, moved or removed)."""
+    stale (a content change, a tenant state change, a domain added, moved or removed).
+    A Redis failure raises with ``strict`` (the outbox then retries), else is logged."""
     hosts = [h for h in hosts if h]
     if not hosts:
         return
@@ -145,7 +154,27 @@ def bump_hosts(hosts: list[str]) -> None:
             pipe.incr(gen_key(host))
         pipe.execute()
     except redis.RedisError:  # caches then serve until their TTL; never fail the change
+        if strict:
+            raise
         log.exception("could not bump content generation for %s", hosts)
+
+
+def bump_all() -> None:
+    """Bump the api's generation and its hosts' (the early path's and web's); raises if
+    Redis is down."""
+    bump_response_cache()
+    bump_hosts(tenant_domains(), strict=True)
+
+
+def _bump() -> None:
+    if cache_is_down():  # failed a moment ago: straight to the outbox, no timeout per save
+        record_invalidation(redis.ConnectionError("Redis failed a moment ago"))
+        return
+    try:
+        bump_all()
+    except REDIS_DOWN as exc:  # never fail the save: the outbox invalidates once Redis is back
+        mark_cache_down()
+        record_invalidation(exc)
 
 
 def content_changed() -> None:
@@ -156,18 +185,18 @@ def content_changed() -> None:
     after-commit bump per transaction and schema is enough (moving a page re-saves every
     descendant in one transaction).
     """
-    bump_response_cache()
+    _bump()
     if transaction.get_connection().in_atomic_block and not _bump_pending(_schema()):
         schema_tenant = getattr(connection, "tenant", None)
 
         def _after() -> None:
             if schema_tenant is None or getattr(connection, "tenant", None) is schema_tenant:
-                bump_response_cache()
+                _bump()
                 return
             from django_tenants.utils import tenant_context
 
             with tenant_context(schema_tenant):
-                bump_response_cache()
+                _bump()
 
         _after.bump_schema = _schema()
         transaction.on_commit(_after)

@@ -61,9 +61,7 @@ def _json_acceptable(accept: str) -> bool:
 
 def encode_entry(gen: bytes, response: HttpResponse, schema: str | None = None) -> bytes:
     headers = [(k, v) for k, v in response.items() if k.lower() != "x-mortar-cache"]
-    meta = json.dumps(
-        [gen.decode(), response.status_code, headers, schema], separators=(",", ":")
-    )
+    meta = json.dumps([gen.decode(), response.status_code, headers, schema], separators=(",", ":"))
     return meta.encode() + b"\n" + response.content
 
 

@@ -14,6 +14,7 @@ URLconf sets ``handler404 = "mortar_api.cms.errors.handler404"`` (same for 500).
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +25,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from mortar_api.resilience import fault_response
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,11 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Called inside Django's except block: a failure before any view (the tenant lookup on
+    # a down database) is still a 503, not a 500.
+    fault = fault_response(request, sys.exc_info()[1])
+    if fault is not None:
+        return fault
     if _is_api(request):
         return JsonResponse(error_body("Server error."), status=500)
     return defaults.server_error(request)

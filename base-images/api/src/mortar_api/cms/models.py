@@ -367,3 +367,29 @@ class ContactSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>: {self.subject or self.message[:40]}"
+
+
+class OutboxEntry(models.Model):
+    """Work a content change owed Redis but could not hand it (Redis or the broker down).
+
+    Written in the tenant's schema, drained by ``cms.outbox.drain`` once Redis answers.
+    """
+
+    class Kind(models.TextChoices):
+        INVALIDATE = "invalidate", "cache invalidation"
+        TASK = "task", "Celery task"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    task = models.CharField(max_length=200, blank=True)  # dotted Celery task name
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "outbox entry"
+        verbose_name_plural = "outbox entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.task} {self.args}".strip()

@@ -75,6 +75,14 @@ def publish_scheduled_pages() -> dict[str, list[int]]:
     return done
 
 
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=58)
+def drain_outbox() -> int:
+    """Apply what content changes owed Redis while it was down (``cms.outbox``)."""
+    from .outbox import drain
+
+    return drain()
+
+
 ORPHAN_GRACE = timedelta(days=1)  # an upload in flight is not an orphan
 
 

@@ -13,10 +13,11 @@ from .models import MediaAsset
 def queue_renditions(sender, instance: MediaAsset, created: bool, **kwargs) -> None:
     if kwargs.get("raw") or instance.renditions:
         return
+    from mortar_api.cms.outbox import send_on_commit
+
     from .tasks import make_renditions
 
-    asset_id = instance.pk
-    transaction.on_commit(lambda: make_renditions.delay(asset_id))
+    send_on_commit(make_renditions, instance.pk)
 
 
 @receiver(post_delete, sender=MediaAsset)

@@ -1,0 +1,118 @@
+"""A durable outbox for what a content change owes Redis when Redis is unreachable.
+
+A save commits to PostgreSQL whatever Redis does. When the cache invalidation (the
+generation bump) or a Celery enqueue (contact mail, renditions, webhooks) fails because
+Redis - cache or broker - is down, the work is written here, an ``OutboxEntry`` in the
+tenant's schema, and ``drain`` applies it once Redis answers: beat's per-tenant
+"cms: drain outbox" every 60 s, and the next request of this process that finds Redis up.
+Tasks sent from here are idempotent (``send_contact_email`` checks ``emailed_at``), so an
+entry applied twice (a crash between send and delete) does no harm.
+
+Celery's own retry does not help: it retries a task that ran, not a send to a broker that
+is down (kombu's publish retry gives up within a second). django-celery-outbox (the
+maintained package for this) replaces the Celery app, writes every task to one table and
+needs its own relay daemon (``celery_outbox_relay``) per site; it does not cover the cache
+invalidation, which is most of what a save owes Redis. Here: a row only when the send
+failed, in the tenant's schema, drained by the beat and worker every site already runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from django.db import connection, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+log = logging.getLogger(__name__)
+
+# What a send to a down broker or a write to a down cache raises.
+REDIS_DOWN = (redis.RedisError, KombuOperationalError, ConnectionError, TimeoutError)
+
+# Schemas this process left entries in: the next request there that finds Redis up drains.
+_pending: set[str] = set()
+
+
+def _schema() -> str:
+    return getattr(connection, "schema_name", "public")
+
+
+def record_invalidation(exc: BaseException) -> None:
+    """Remember that the current schema's cache must be invalidated (one entry is enough)."""
+    from .models import OutboxEntry
+
+    log.warning("cache invalidation deferred to the outbox (%s): %s", _schema(), exc)
+    if not OutboxEntry.objects.filter(kind=OutboxEntry.Kind.INVALIDATE).exists():
+        OutboxEntry.objects.create(kind=OutboxEntry.Kind.INVALIDATE, last_error=str(exc)[:500])
+    _pending.add(_schema())
+
+
+def send_task(task: Any, *args: Any) -> None:
+    """``task.delay(*args)``, or an outbox entry when the broker is unreachable."""
+    from .models import OutboxEntry
+
+    try:
+        task.delay(*args)
+    except REDIS_DOWN as exc:
+        log.warning("task %s deferred to the outbox (%s): %s", task.name, _schema(), exc)
+        OutboxEntry.objects.create(
+            kind=OutboxEntry.Kind.TASK, task=task.name, args=list(args), last_error=str(exc)[:500]
+        )
+        _pending.add(_schema())
+
+
+def send_on_commit(task: Any, *args: Any) -> None:
+    """``send_task`` once the current transaction commits (nothing if it rolls back)."""
+    transaction.on_commit(lambda: send_task(task, *args))
+
+
+def _apply(entry: Any) -> None:
+    from celery import current_app
+
+    from .caching import bump_all
+
+    if entry.kind == entry.Kind.INVALIDATE:
+        bump_all()
+    else:
+        current_app.send_task(entry.task, args=entry.args)
+
+
+def drain(limit: int = 500) -> int:
+    """Apply the current schema's entries, oldest first; stop at the first Redis failure.
+
+    Returns how many were applied. Concurrent drains skip each other's rows.
+    """
+    from .models import OutboxEntry
+
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            entry = OutboxEntry.objects.select_for_update(skip_locked=True).order_by("pk").first()
+            if entry is None:
+                _pending.discard(_schema())
+                return done
+            try:
+                _apply(entry)
+            except REDIS_DOWN as exc:
+                entry.attempts += 1
+                entry.last_error = str(exc)[:500]
+                entry.save(update_fields=["attempts", "last_error"])
+                return done
+            entry.delete()
+            done += 1
+    return done
+
+
+def drain_if_pending() -> bool:
+    """Drain when this process left entries in the current schema (call once Redis works).
+
+    True when something was applied: what the caller read from the cache may be stale.
+    """
+    if _schema() not in _pending:
+        return False
+    try:
+        return drain() > 0
+    except Exception:  # never fail the request that happened to find Redis back
+        log.exception("outbox drain failed")
+        return False
