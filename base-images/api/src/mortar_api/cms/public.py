@@ -63,7 +63,12 @@ def site_data(lang: str) -> dict:
         SiteSettings.objects.select_related("logo", "hero__background_image").filter(pk=1).first()
         or SiteSettings()
     )
-    items = list(MenuItem.objects.select_related("page").order_by("order", "id"))
+    # of a linked page only what a menu shows: not its bodies and blocks in every language
+    items = list(
+        MenuItem.objects.select_related("page")
+        .only("location", "parent", "label", "url", "page__path", "page__is_home", "page__status")
+        .order_by("order", "id")
+    )
     home = Page.objects.published().filter(is_home=True).only("path").first()
     return {
         "language": lang,
@@ -110,11 +115,27 @@ def page_list_item(page: Page) -> dict:
     }
 
 
+LINK_FIELDS = ("title", "path")  # a breadcrumb or child link (modeltranslation adds title_<lang>)
+
+
+def breadcrumbs(page: Page) -> list[Page]:
+    """The page's ancestors, root first, in one query whatever the depth: their paths are
+    the prefixes of the page's own (``about/team/x`` → ``about``, ``about/team``)."""
+    if not page.parent_id:
+        return []
+    parts = page.path.split("/")[:-1]
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    found = {p.path: p for p in Page.objects.filter(path__in=prefixes).only(*LINK_FIELDS)}
+    return [found[p] for p in prefixes if p in found]
+
+
 def page_data(page: Page, *, published_only: bool = True) -> dict:
-    children = page.children.order_by("order", "path")
+    # "parent" too: the related manager sets each child's parent, which would read a
+    # deferred parent_id with one query per child
+    children = page.children.order_by("order", "path").only(*LINK_FIELDS, "parent")
     if published_only:
         children = children.published()
-    crumbs = page.breadcrumbs()
+    crumbs = breadcrumbs(page)
     return {
         "id": page.pk,
         "title": page.title or "",
@@ -177,4 +198,4 @@ def search_data(text: str, lang: str, number: int, size: int) -> dict | None:
     }
 
 
-PAGE_RELATED = ("hero__background_image", "seo_image", "parent")
+PAGE_RELATED = ("hero__background_image", "seo_image")

@@ -1,0 +1,112 @@
+"""What one cold page costs inside the api: SQL queries, Redis round trips, top of cProfile.
+
+Seeds the same tenant and typical page as bench_web_page.py (frame + hero + 1,000-word
+body) in a throwaway database (`mortar_coldprof`, Redis prefix `coldprof`), then, inside
+the api's Django (in process, Django's test client, real PostgreSQL and Redis), asks the
+two answers web needs for a cold page - `/api/v1/site/` and `/api/v1/pages/<path>/` - with
+the api's response cache dropped first (its generation key deleted, as the benchmark's
+cold mode does). Prints per answer: SQL queries (each statement), Redis round trips (a
+pipeline counts once) and, with --profile N, the top cProfile entries of N cold pairs.
+
+    .venv/bin/python benchmarks/profile_cold_page.py [--profile 200] [--show-sql]
+
+Needs PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379); cleans up
+everything it created. Asserts nothing about timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parents[1] / "base-images" / "web" / "tests"))
+HOST = "bench.coldprof.localhost"
+
+
+def inside_api(path: str, rounds: int, show_sql: bool) -> None:
+    """Runs in the api's environment (DJANGO_SETTINGS_MODULE=mortar_api.settings)."""
+    import cProfile
+    import pstats
+
+    import django
+
+    django.setup()
+    import redis.connection
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import schema_context
+
+    trips = [0]
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):  # one call = one round trip
+        trips[0] += 1
+        return send(self, command, check_health)
+
+    redis.connection.AbstractConnection.send_packed_command = counting
+    client = Client(HTTP_HOST=HOST)
+
+    def drop_api_cache() -> None:
+        with schema_context("bench"):
+            cache.delete("cms:gen:bench")
+
+    urls = ["/api/v1/site/?lang=en", f"/api/v1/pages/{path}/?lang=en"]
+    for url in urls:  # warm up imports and connections, not caches
+        drop_api_cache()
+        client.get(url)
+    drop_api_cache()
+    for url in urls:  # in web's order: the site answer first (it renews the generation)
+        trips[0] = 0
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        print(f"{url}: {len(queries)} SQL queries, {trips[0]} Redis round trips")
+        if show_sql:
+            for q in queries:
+                print("   ", q["sql"][:160])
+    if rounds:
+        profiler = cProfile.Profile()
+        for _ in range(rounds):
+            drop_api_cache()
+            profiler.enable()
+            for url in urls:
+                client.get(url)
+            profiler.disable()
+        stats = pstats.Stats(profiler)
+        print(f"\ncProfile of {rounds} cold (site + page) pairs, by internal time:")
+        stats.sort_stats("tottime").print_stats(18)
+        print("by cumulative time:")
+        stats.sort_stats("cumulative").print_stats(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", type=int, default=0, help="cold pairs to profile")
+    parser.add_argument("--show-sql", action="store_true")
+    parser.add_argument("--inside", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        inside_api(args.inside, args.profile, args.show_sql)
+        return
+
+    from stack import Stack
+
+    stack = Stack("coldprof", {"bench": [HOST]}, languages="en,ar")
+    try:
+        print("setting up api-base (real PostgreSQL/Redis) ...", flush=True)
+        stack.setup()
+        path = stack.api_script("bench_seed", schema="bench", label="Bench Site")["path"]
+        argv = [sys.executable, str(HERE), "--inside", path, "--profile", str(args.profile)]
+        if args.show_sql:
+            argv.append("--show-sql")
+        print(stack._run_api(argv, "profile", timeout=1200))
+    finally:
+        stack.close()
+
+
+if __name__ == "__main__":
+    main()
