@@ -99,7 +99,7 @@ def test_cold_site_costs_the_same_few_queries_however_big_the_frame(
     with in_tenant(tenant_a):
         _frame(menu_items=1, partners=1)
         published("Home", is_home=True)
-    small, queries = cold_get("/api/v1/site/")
+    _resp, queries = cold_get("/api/v1/site/")
     assert len(queries) == SITE_QUERIES, [q["sql"] for q in queries]
     assert redis_trips.count == COLD_ROUND_TRIPS
 
