@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
-# SET search_path; settings with logo and hero; menu items with their pages; the home
-# page's path; partners with logos; footer links
-SITE_QUERIES = 6
+# SET search_path; settings with logo, hero and the home page's path; menu items with
+# their pages; partners with logos; footer links
+SITE_QUERIES = 5
 # SET search_path; the page with hero and SEO image; its children (+1: its ancestors)
 PAGE_QUERIES = 3
 # tenant by host (GET); generation + answer (MGET); new generation (SET NX); answer (SET)
@@ -111,6 +111,22 @@ def test_cold_site_costs_the_same_few_queries_however_big_the_frame(
     assert data["menus"]["header"][1]["children"][0]["children"][0]["label"] == "Low 0"
     assert data["partners"][0]["logo"]["url"] and data["settings"]["logo"]["url"]
     assert len(queries) == SITE_QUERIES, [q["sql"] for q in queries]
+
+
+def test_site_without_saved_settings_still_names_the_home_page(
+    tenant_a, in_tenant, cold_get
+) -> None:
+    from mortar_api.cms.models import SiteSettings
+
+    with in_tenant(tenant_a):
+        SiteSettings.objects.all().delete()
+    resp, _ = cold_get("/api/v1/site/")
+    assert resp.json()["home_path"] == "" and resp.json()["settings"]["site_name"] == ""
+    with in_tenant(tenant_a):
+        published("Start", is_home=True)
+    resp, queries = cold_get("/api/v1/site/")
+    assert resp.json()["home_path"] == "start"
+    assert len(queries) == SITE_QUERIES + 1  # the home page on its own
 
 
 def test_menu_pages_are_read_without_their_bodies(tenant_a, in_tenant, cold_get) -> None:

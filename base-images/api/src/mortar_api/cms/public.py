@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Subquery
+
 from mortar_api.media.serializers import image_data
 
 from .blocks.output import public_blocks
@@ -59,17 +61,23 @@ def _menu_tree(items: list[MenuItem]) -> list[dict]:
 
 
 def site_data(lang: str) -> dict:
+    home = Page.objects.published().filter(is_home=True).values("path")[:1]
+    # the home page's path rides on the settings row's query (one round trip less)
     settings_obj = (
-        SiteSettings.objects.select_related("logo", "hero__background_image").filter(pk=1).first()
-        or SiteSettings()
+        SiteSettings.objects.select_related("logo", "hero__background_image")
+        .annotate(home_path=Subquery(home))
+        .filter(pk=1)
+        .first()
     )
+    if settings_obj is None:  # no settings saved yet: defaults, and the home page on its own
+        settings_obj = SiteSettings()
+        settings_obj.home_path = next((row["path"] for row in home), None)
     # of a linked page only what a menu shows: not its bodies and blocks in every language
     items = list(
         MenuItem.objects.select_related("page")
         .only("location", "parent", "label", "url", "page__path", "page__is_home", "page__status")
         .order_by("order", "id")
     )
-    home = Page.objects.published().filter(is_home=True).only("path").first()
     return {
         "language": lang,
         "default_language": default_language(),
@@ -101,7 +109,7 @@ def site_data(lang: str) -> dict:
             {"key": f.key, "label": f.label or "", "route": f.route, "is_external": f.is_external}
             for f in FooterLink.objects.all()
         ],
-        "home_path": home.path if home else "",
+        "home_path": settings_obj.home_path or "",
     }
 
 
