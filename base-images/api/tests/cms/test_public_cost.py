@@ -102,6 +102,9 @@ def test_cold_site_costs_the_same_few_queries_however_big_the_frame(
     _resp, queries = cold_get("/api/v1/site/")
     assert len(queries) == SITE_QUERIES, [q["sql"] for q in queries]
     assert redis_trips.count == COLD_ROUND_TRIPS
+    # a single row by its key: no ORDER BY to compile over the wide select
+    settings_sql = next(q["sql"] for q in queries if 'FROM "cms_sitesettings"' in q["sql"])
+    assert "ORDER BY" not in settings_sql
 
     with in_tenant(tenant_a):
         _frame(menu_items=6, partners=5)
@@ -161,6 +164,7 @@ def test_cold_page_queries_do_not_grow_with_its_depth_or_children(
     assert len(data["children"]) == 4
     expected = PAGE_QUERIES + (1 if depth > 1 else 0)
     assert len(queries) == expected, [q["sql"] for q in queries]
+    assert "ORDER BY" not in queries[1]["sql"]  # the page itself, by its unique path
 
 
 def test_breadcrumbs_include_a_draft_ancestor_like_before(tenant_a, in_tenant, client_for) -> None:

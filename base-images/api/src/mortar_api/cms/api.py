@@ -23,7 +23,7 @@ from .languages import resolve_language
 from .models import ContactSubmission, Page, Redirect, normalise_path
 from .pagination import MAX_PAGE_NUMBER, page_number_schema, parse_bounded_int, past_last_page
 from .preview import read_token
-from .public import PAGE_RELATED, page_data, page_list_item, search_data, site_data
+from .public import PAGE_RELATED, page_data, page_list_item, search_data, single, site_data
 from .schema import (
     LANG,
     ContactCreatedSchema,
@@ -183,7 +183,7 @@ PAGE_PATH = re.compile(r"^[-\w]+(?:/[-\w]+)*$")  # what the page-detail route ta
 def published_page(path: str) -> Page | None:
     """The published page at ``path`` (the home page for ""), with what its answer shows."""
     pages = Page.objects.published().select_related(*PAGE_RELATED)
-    return (pages.filter(path=path) if path else pages.filter(is_home=True)).first()
+    return single(pages.filter(path=path) if path else pages.filter(is_home=True))  # unique
 
 
 @extend_schema_view(
