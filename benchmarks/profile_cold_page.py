@@ -7,7 +7,8 @@ answers web needs for a cold page - `/api/v1/site/` and `/api/v1/pages/<path>/`,
 in one `/api/v1/page-view/?path=` where the api has it - with the api's response cache
 dropped first (its generation key deleted, as the benchmark's
 cold mode does). Prints per answer: SQL queries (each statement), Redis round trips (a
-pipeline counts once) and, with --profile N, the top cProfile entries of N cold pages.
+pipeline counts once) and, with --profile N, the api process's CPU and wall time per cold
+page (medians of N) and the top cProfile entries of N more.
 
     .venv/bin/python benchmarks/profile_cold_page.py [--profile 200] [--show-sql]
 
@@ -30,6 +31,8 @@ def inside_api(path: str, rounds: int, show_sql: bool) -> None:
     """Runs in the api's environment (DJANGO_SETTINGS_MODULE=mortar_api.settings)."""
     import cProfile
     import pstats
+    import statistics
+    import time
 
     import django
 
@@ -77,6 +80,20 @@ def inside_api(path: str, rounds: int, show_sql: bool) -> None:
                 for q in queries:
                     print("   ", q["sql"][:160])
     if rounds:
+        # CPU time of this process per cold page: less swayed than wall time by a loaded
+        # machine (PostgreSQL's and Redis's own work is not in it)
+        cpu, wall = [], []
+        for _ in range(rounds):
+            drop_api_cache()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for url in web_calls:
+                client.get(url)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+        print(
+            f"\n{rounds} cold pages, per page: api process CPU median "
+            f"{statistics.median(cpu):.2f} ms, wall median {statistics.median(wall):.2f} ms"
+        )
         profiler = cProfile.Profile()
         for _ in range(rounds):
             drop_api_cache()
