@@ -196,9 +196,13 @@ def test_page_view_is_site_and_page_in_one_answer(
         # one request: one SET search_path for the frame and the page together
         assert len(queries) == SITE_QUERIES + PAGE_QUERIES - 1 + extra
 
+    assert resp["Cache-Control"].startswith("public")  # a page: the edge may keep it
     for missing in ["nowhere", "about/nowhere", "../etc", "a%20b"]:
         resp, _ = cold_get(f"/api/v1/page-view/?path={missing}")
         assert resp.json()["page"] is None and resp.json()["site"]["menus"]["header"]
+        assert "Cache-Control" not in resp  # like the page's 404: never kept by the edge
+        again = client.get(f"/api/v1/page-view/?path={missing}")  # from the api's cache
+        assert again["X-Mortar-Cache"] == "hit" and "Cache-Control" not in again
     # another tenant's page is not this tenant's
     with in_tenant(tenant_b):
         other = published("Only B")

@@ -204,6 +204,14 @@ class PageViewView(CachedPublicView):
 
     cache_params = ("path",)
 
+    def get(self, request, **kwargs) -> HttpResponse:
+        resp = super().get(request, **kwargs)
+        if resp.content.endswith(b',"page":null}'):
+            # like a page's 404: not kept by the edge, so a page published a moment after
+            # someone asked for it is never hidden there
+            del resp["Cache-Control"]
+        return resp
+
     def build(self, request) -> tuple[int, dict]:
         path = request.query_params.get("path", "").strip("/")
         page = published_page(path) if not path or PAGE_PATH.match(path) else None
