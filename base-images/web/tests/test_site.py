@@ -164,8 +164,19 @@ def test_a_publish_reaches_every_spelling_of_the_host(stack) -> None:
     stack.api_script("unpublish", schema="t1", path=slug)
 
 
-def _redis_commands(stack, host: str, request) -> list[str]:
-    """The Redis commands web sends for one request (MONITOR; web's keys of `host`)."""
+def _web_key(host: str):
+    # web's keys, not the api's, nor another run's (MORTAR_TEST_WEB_NAME)
+    return lambda command: (
+        host in command
+        and (f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command)
+        and ":cache:@api:" not in command  # the api's early cache reads the gen key too
+    )
+
+
+def _redis_commands(stack, host: str, request, match=None) -> list[str]:
+    """The Redis commands sent while `request()` runs (MONITOR) that `match` takes:
+    by default web's commands on the keys of `host`."""
+    match = match or _web_key(host)
     seen: list[str] = []
     ready, done = threading.Event(), threading.Event()
 
@@ -176,12 +187,7 @@ def _redis_commands(stack, host: str, request) -> list[str]:
                 if done.is_set():
                     return
                 command = event["command"]
-                if (
-                    host in command
-                    and (f"{NAME}:cache:web:" in command or f"{NAME}:gen:" in command)
-                    and ":cache:@api:" not in command  # the api's early cache reads gen too
-                ):
-                    # web's keys, not the api's, nor another run's (MORTAR_TEST_WEB_NAME)
+                if match(command):
                     seen.append(command.split(" ")[0])
 
     thread = threading.Thread(target=watch, daemon=True)
@@ -205,6 +211,30 @@ def test_redis_round_trips_per_page(stack, t1: Site) -> None:
     hit = _redis_commands(stack, T1, lambda: t1.get("/about/team/"))
     assert miss == ["MGET", "MGET", "MSET", "EXPIRE", "EXPIRE", "SET"], miss
     assert hit == ["MGET"], hit
+
+
+def test_a_cold_page_costs_the_api_one_request(stack, t1: Site) -> None:
+    """Frame and content of a page whose frame web has not cached come in one api call
+    (/api/v1/page-view/); with the frame cached, the content alone. Every api request
+    looks its tenant up once (the api's `tenancy:host:` key), so those lookups count them."""
+
+    def api_request(command: str) -> bool:  # its GET, not the SET after an expired entry
+        return command.startswith("GET ") and f"{NAME}:cache:public:" in command and T1 in command
+
+    stack.redis().incr(f"{NAME}:gen:{T1}")  # what a publish does: every entry is stale
+    pages: list[requests.Response] = []
+    cold = _redis_commands(stack, T1, lambda: pages.append(t1.get("/about/team/")), api_request)
+    assert cold == ["GET"], cold
+    assert pages[0].status_code == 200 and "Tenant One team" in pages[0].text
+    assert "Tenant One partner" in pages[0].text  # the frame
+    other = _redis_commands(stack, T1, lambda: pages.append(t1.get("/about/")), api_request)
+    assert other == ["GET"], other  # the frame from web's cache, the content from the api
+    assert pages[1].status_code == 200 and "About Tenant One" in pages[1].text
+    stack.redis().incr(f"{NAME}:gen:{T1}")
+    missing = _redis_commands(stack, T1, lambda: pages.append(t1.get("/no-such/")), api_request)
+    # one call for frame and (missing) page, one for the redirect resolver
+    assert missing == ["GET", "GET"], missing
+    assert pages[2].status_code == 404 and "Tenant One" in pages[2].text
 
 
 def test_a_draft_is_only_visible_with_a_valid_preview_token(stack, t1: Site, t2: Site) -> None:

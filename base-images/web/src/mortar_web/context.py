@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from mortar_web import cache
 from mortar_web.api_client import Visitor
 
-SITE = "/api/v1/site/"
+SITE = cache.SITE
 _ATTR = "_mortar_context"
 _UNREAD: Any = object()  # the generation has not been read yet (None means "Redis down")
 
@@ -71,6 +71,12 @@ class RequestContext:
     ) -> list[Any]:
         """GET each (path, params) through the cache; NOT_FOUND for an api 404."""
         return cache.fetch_many(self.visitor, self.language, calls, negative, self.generation)
+
+    def fetch_page(self, content_path: str, page_path: str) -> tuple[Any, Any]:
+        """(frame, content) of one page, in one api call when neither is cached."""
+        return cache.fetch_page(
+            self.visitor, self.language, content_path, page_path, self.generation
+        )
 
     def fetch(self, path: str, params: dict[str, str] | None = None) -> Any:
         return self.fetch_many([(path, params)])[0]

@@ -45,11 +45,16 @@ def _gen_key() -> str:
 
 def generation() -> str:
     gen = cache.get(_gen_key())
-    if gen is None:  # first use or evicted: start a fresh generation (never reuse an old one)
-        gen = str(time.time_ns())
-        cache.add(_gen_key(), gen, None)
-        gen = cache.get(_gen_key()) or gen
-    return gen
+    return gen if gen is not None else _start_generation()
+
+
+def _start_generation() -> str:
+    """First use or evicted: a fresh generation (never reuse an old one). One SET NX when it
+    wins; only a request that lost the race to a concurrent one reads the winner's value."""
+    gen = str(time.time_ns())
+    if cache.add(_gen_key(), gen, None):
+        return gen
+    return cache.get(_gen_key()) or gen
 
 
 def response_key(lang: str, path: str) -> str:
@@ -66,7 +71,8 @@ def cached_response(key: str) -> tuple[str | None, tuple[int, bytes] | None]:
         return None, None
     try:  # strict: a failure is visible here (and a success may drain the outbox)
         got = strict_cache().get_many([_gen_key(), key])
-        gen = got.get(_gen_key()) or generation()
+        # the MGET already read the generation: a missing one is started, not read again
+        gen = got.get(_gen_key()) or _start_generation()
     except redis.RedisError:
         mark_cache_down()
         log.warning("public response cache unavailable", exc_info=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Model, QuerySet, Subquery
+
 from mortar_api.media.serializers import image_data
 
 from .blocks.output import public_blocks
@@ -58,13 +60,30 @@ def _menu_tree(items: list[MenuItem]) -> list[dict]:
     return build(None)
 
 
+def single(rows: QuerySet[Model]) -> Model | None:
+    """The one row a filter on a unique key finds, or None: ``first()`` without its ORDER BY,
+    whose compilation over a wide select (every language's columns, joined images) cost
+    more CPU than running the query."""
+    return next(iter(rows.order_by()[:1]), None)
+
+
 def site_data(lang: str) -> dict:
-    settings_obj = (
-        SiteSettings.objects.select_related("logo", "hero__background_image").filter(pk=1).first()
-        or SiteSettings()
+    home = Page.objects.published().filter(is_home=True).order_by().values("path")[:1]  # unique
+    # the home page's path rides on the settings row's query (one round trip less)
+    settings_obj = single(
+        SiteSettings.objects.select_related("logo", "hero__background_image")
+        .annotate(home_path=Subquery(home))
+        .filter(pk=1)
     )
-    items = list(MenuItem.objects.select_related("page").order_by("order", "id"))
-    home = Page.objects.published().filter(is_home=True).only("path").first()
+    if settings_obj is None:  # no settings saved yet: defaults, and the home page on its own
+        settings_obj = SiteSettings()
+        settings_obj.home_path = next((row["path"] for row in home), None)
+    # of a linked page only what a menu shows: not its bodies and blocks in every language
+    items = list(
+        MenuItem.objects.select_related("page")
+        .only("location", "parent", "label", "url", "page__path", "page__is_home", "page__status")
+        .order_by("order", "id")
+    )
     return {
         "language": lang,
         "default_language": default_language(),
@@ -96,7 +115,7 @@ def site_data(lang: str) -> dict:
             {"key": f.key, "label": f.label or "", "route": f.route, "is_external": f.is_external}
             for f in FooterLink.objects.all()
         ],
-        "home_path": home.path if home else "",
+        "home_path": settings_obj.home_path or "",
     }
 
 
@@ -110,11 +129,27 @@ def page_list_item(page: Page) -> dict:
     }
 
 
+LINK_FIELDS = ("title", "path")  # a breadcrumb or child link (modeltranslation adds title_<lang>)
+
+
+def breadcrumbs(page: Page) -> list[Page]:
+    """The page's ancestors, root first, in one query whatever the depth: their paths are
+    the prefixes of the page's own (``about/team/x`` → ``about``, ``about/team``)."""
+    if not page.parent_id:
+        return []
+    parts = page.path.split("/")[:-1]
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    found = {p.path: p for p in Page.objects.filter(path__in=prefixes).only(*LINK_FIELDS)}
+    return [found[p] for p in prefixes if p in found]
+
+
 def page_data(page: Page, *, published_only: bool = True) -> dict:
-    children = page.children.order_by("order", "path")
+    # "parent" too: the related manager sets each child's parent, which would read a
+    # deferred parent_id with one query per child
+    children = page.children.order_by("order", "path").only(*LINK_FIELDS, "parent")
     if published_only:
         children = children.published()
-    crumbs = page.breadcrumbs()
+    crumbs = breadcrumbs(page)
     return {
         "id": page.pk,
         "title": page.title or "",
@@ -177,4 +212,4 @@ def search_data(text: str, lang: str, number: int, size: int) -> dict | None:
     }
 
 
-PAGE_RELATED = ("hero__background_image", "seo_image", "parent")
+PAGE_RELATED = ("hero__background_image", "seo_image")

@@ -129,6 +129,11 @@ class PageSchema(s.Serializer):
     updated_at = s.DateTimeField()
 
 
+class PageViewSchema(s.Serializer):
+    site = SiteSchema()
+    page = PageSchema(allow_null=True, help_text="null: no published page at this path")
+
+
 class PageListItemSchema(s.Serializer):
     id = s.IntegerField()
     title = s.CharField()

@@ -32,6 +32,7 @@ urlpatterns = [
         r"^pages/(?P<path>[-\w]+(?:/[-\w]+)*)/$", api.PageDetailView.as_view(), name="page-detail"
     ),
     path("home/", api.HomeView.as_view(), name="home"),
+    path("page-view/", api.PageViewView.as_view(), name="page-view"),
     path("search/", api.SearchView.as_view(), name="search"),
     path("redirects/resolve/", api.RedirectResolveView.as_view(), name="redirect-resolve"),
     path("contact/", api.ContactView.as_view(), name="contact"),

@@ -16,7 +16,7 @@ from django.http import (
 
 from mortar_web import api_client, cache, pagecache, routing
 from mortar_web.api_client import ApiNotFound
-from mortar_web.context import SITE, RequestContext
+from mortar_web.context import RequestContext
 from mortar_web.http import private, public
 from mortar_web.views import contact, search
 from mortar_web.views.errors import not_found
@@ -57,7 +57,7 @@ def page(ctx: RequestContext, target: routing.Target) -> HttpResponse:
         return public(cached)
     segments = target.segments
     content_path = api_client.api_path("pages", *segments) if segments else HOME
-    site, content = ctx.fetch_many([(SITE, None), (content_path, None)], negative=(False, True))
+    site, content = ctx.fetch_page(content_path, "/".join(segments))
     if cache.missing(site):  # the api knows no tenant for this host
         return not_found(ctx, None, cacheable=False)
     ctx.use_site(site)
