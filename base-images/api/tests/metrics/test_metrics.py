@@ -115,8 +115,12 @@ def test_api_metrics_sum_all_workers_by_status_and_capped_tenant(
     assert (
         value(samples, "mortar_http_request_duration_seconds_bucket", status="404", le="+Inf") == 4
     )
-    # django-prometheus' own middleware counters, summed the same way
-    assert value(samples, "django_http_responses_total_by_status_total", status="200") >= 25
+    # django-prometheus' own middleware counters, summed the same way; the api's early cache
+    # hits answer before its after-middleware, so it counts only the full stack's answers
+    django_ok = value(samples, "django_http_responses_total_by_status_total", status="200")
+    assert (
+        1 <= django_ok <= value(samples, "mortar_http_request_duration_seconds_count", status="200")
+    )
     # every name but the worker's is in this scrape
     assert missing_names(samples) == [n for n in METRIC_NAMES if n.startswith("mortar_celery")]
     # the public response cache: the first request per generation misses, repeats hit

@@ -36,6 +36,7 @@ from mortar_api.tenancy.middleware import raw_host
 
 from .caching import gen_key, redis_client, redis_prefix, response_ttl
 from .languages import resolve_language
+from .outbox import has_pending
 from .views_base import check_query_string
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class EarlyPublicCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         keys = self.keys(request)
-        if keys is None:
+        if keys is None or has_pending():  # an outbox to drain first: the full stack does
             return self.get_response(request)
         gkey, key = keys
         try:

@@ -104,6 +104,12 @@ def drain(limit: int = 500) -> int:
     return done
 
 
+def has_pending() -> bool:
+    """Whether this process left entries in any schema (the early cache path, which runs
+    before the tenant is known, then lets the full stack answer, which drains them)."""
+    return bool(_pending)
+
+
 def drain_if_pending() -> bool:
     """Drain when this process left entries in the current schema (call once Redis works).
 
