@@ -123,10 +123,14 @@ def test_api_metrics_sum_all_workers_by_status_and_capped_tenant(
     )
     # every name but the worker's is in this scrape
     assert missing_names(samples) == [n for n in METRIC_NAMES if n.startswith("mortar_celery")]
-    # the public response cache: the first request per generation misses, repeats hit
-    hits = value(samples, "mortar_cache_requests_total", cache="response", result="hit")
-    misses = value(samples, "mortar_cache_requests_total", cache="response", result="miss")
-    assert hits + misses >= 28 and hits >= 20
+    # the public caches: the first request per generation misses, repeats hit - at the early
+    # path (before the tenant is known) or, past it, in the views' response cache
+    hits = misses = 0.0
+    for name in ("early", "response"):
+        hits += value(samples, "mortar_cache_requests_total", cache=name, result="hit")
+        misses += value(samples, "mortar_cache_requests_total", cache=name, result="miss")
+    # (bursts of 4 concurrent requests: a few of each burst may miss together)
+    assert hits + misses >= 28 and hits >= 10
 
 
 def test_api_without_a_metrics_port_serves_none(committed_db, tmp_path):

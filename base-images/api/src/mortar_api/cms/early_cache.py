@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from mortar_contract.metrics import cache_result
 from rest_framework.exceptions import ValidationError
 
 from mortar_api import __version__
@@ -116,7 +117,9 @@ class EarlyPublicCacheMiddleware:
                 log.warning("unreadable early cache entry %s", key, exc_info=True)
             else:
                 if hit is not None:
+                    cache_result("early", hit=True)
                     return hit
+        cache_result("early", hit=False)
         if gen is None:
             gen = start_generation(gkey)
         response = self.get_response(request)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import ContactSubmission, Page, SiteSettings
@@ -19,9 +19,11 @@ from .models import ContactSubmission, Page, SiteSettings
 log = logging.getLogger(__name__)
 
 
+# A mail server down (OSError) or the database restarting (a lost connection) is retried
+# with backoff; the stored message's emailed_at keeps it at one mail.
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=3600,
-    max_retries=8, soft_time_limit=60, time_limit=90,
+    bind=True, acks_late=True, autoretry_for=(OSError, OperationalError, InterfaceError),
+    retry_backoff=5, retry_backoff_max=3600, max_retries=12, soft_time_limit=60, time_limit=90,
 )  # fmt: skip
 def send_contact_email(self, submission_id: int) -> bool:
     """Mail a stored contact message to the site's contact address (once)."""
