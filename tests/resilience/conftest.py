@@ -188,7 +188,8 @@ def sites(stack: Stack, smtp: SmtpSink, tmp_path_factory) -> Iterator[dict[str, 
         )  # fmt: skip
         update_env(
             run.dir / ".env",
-            {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}", "GUNICORN_WORKERS": "2",
+            {"EMAIL_PROVIDER": "smtp", "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+             "GUNICORN_WORKERS": "2",
              "CELERY_CONCURRENCY": "2", "WEB_WORKERS": "2"},
         )  # fmt: skip
         settings = run.dir / "api" / f"{run.slug}_api" / "settings.py"

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from mortar_contract import keys as contract_keys
 from mortar_contract.metrics import cache_result
+from mortar_contract.redisclient import fail_fast_client
 
 from mortar_web import api_client
 from mortar_web.api_client import ApiNotFound, Visitor
@@ -49,9 +50,7 @@ def raw_redis() -> redis.Redis:
     client = getattr(_local, "client", None)
     if client is None or getattr(_local, "pid", None) != os.getpid():
         timeout = settings.CACHES["default"]["OPTIONS"]["socket_timeout"]
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        client = fail_fast_client(settings.REDIS_URL, timeout=timeout)
         _local.client, _local.pid = client, os.getpid()
     return client
 

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from mortar_contract.keys import generation_key
 from mortar_contract.metrics import cache_result
 from mortar_contract.prefix import redis_prefix as _contract_prefix
+from mortar_contract.redisclient import fail_fast_client
 
 from mortar_api.resilience import cache_is_down, mark_cache_down, strict_cache
 
@@ -108,7 +109,7 @@ def redis_prefix() -> str:
 
 @functools.lru_cache(maxsize=4)
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return fail_fast_client(url, timeout=2)
 
 
 def redis_client() -> redis.Redis:

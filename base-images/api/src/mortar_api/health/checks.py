@@ -28,11 +28,9 @@ def check_cache() -> str:
 
 def check_broker() -> str:
     # The broker is Redis: a PING through the same URL and ACL user Celery uses.
-    import redis
+    from mortar_contract.redisclient import fail_fast_client
 
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
-    )
+    client = fail_fast_client(settings.CELERY_BROKER_URL, timeout=2)
     try:
         client.ping()
     finally:
