@@ -112,7 +112,9 @@ def ready_lines(site: Site, role: str) -> int:
     """How often the role's log said it is ready (api/web: a constant, nothing to wait for)."""
     if role not in READY:
         return 0
-    return procs.log_file(site, role).read_text(errors="replace").count(READY[role])
+    # an embedded beat (MORTAR_BEAT=embedded) logs in its worker's log
+    log = procs.log_file(site, procs.programs(site)[role])
+    return log.read_text(errors="replace").count(READY[role])
 
 
 def healthy(run: SiteRun) -> bool:

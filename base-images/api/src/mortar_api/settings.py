@@ -195,7 +195,25 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Celery (read by mortar_api.celery.create_app, namespace CELERY_) ----------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = redis_transport_options(MORTAR_REDIS_PREFIX)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **redis_transport_options(MORTAR_REDIS_PREFIX),
+    # A send while the broker is down gives up within about 2 s (the caller then keeps it in
+    # the outbox) instead of kombu's default of retrying for the whole connect timeout on
+    # every publish attempt, which held an editor's save past the edge's timeout. The
+    # worker's own reconnect loop is separate (broker_connection_retry).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+    "connect_retries_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = redis_transport_options(MORTAR_REDIS_PREFIX)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
