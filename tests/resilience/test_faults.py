@@ -459,10 +459,14 @@ def test_pg_restart_recovers_by_itself_no_worker_wedged(pg_restart: dict) -> Non
     assert mail["stored"] == mail["acked"], mail
 
 
-def test_pg_restart_acked_contacts_all_emailed_once(pg_restart: dict) -> None:
-    # a mail task that ran while the database was down must retry, not fail for good
+def test_pg_restart_acked_contacts_all_emailed(pg_restart: dict) -> None:
+    # A mail task that ran while the database was down retries, not fails for good: every
+    # acknowledged submission is mailed. One the shutdown caught between the mail server's
+    # "250" and the commit of its emailed_at is mailed again by its retry (at-least-once, as
+    # with a kill -9): at most the worker's concurrent tasks (2) then.
     mail = pg_restart["mail"]
-    assert mail["emailed_once"] == mail["acked"] and mail["emailed_twice"] == 0, mail
+    assert mail["emailed_once"] + mail["emailed_twice"] == mail["acked"], mail
+    assert mail["emailed_twice"] <= 2, mail
 
 
 def test_pg_restart_fails_fast_with_503(pg_restart: dict) -> None:

@@ -75,7 +75,7 @@ def _apply(entry: Any) -> None:
     if entry.kind == entry.Kind.INVALIDATE:
         bump_all()
     else:
-        current_app.send_task(entry.task, args=entry.args)
+        current_app.send_task(entry.task, args=entry.args, ignore_result=True)
 
 
 def drain(limit: int = 500) -> int:

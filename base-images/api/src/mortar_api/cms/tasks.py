@@ -20,9 +20,12 @@ log = logging.getLogger(__name__)
 
 
 # A mail server down (OSError) or the database restarting (a lost connection) is retried
-# with backoff; the stored message's emailed_at keeps it at one mail.
+# with backoff; the stored message's emailed_at keeps it at one mail. ignore_result: sent
+# from a request, which must not wait on the result store's subscription (Redis may be down:
+# Celery's Redis backend retries that for 20 s).
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OSError, OperationalError, InterfaceError),
+    bind=True, acks_late=True, ignore_result=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError),
     retry_backoff=5, retry_backoff_max=3600, max_retries=12, soft_time_limit=60, time_limit=90,
 )  # fmt: skip
 def send_contact_email(self, submission_id: int) -> bool:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 @shared_task(
     bind=True,
     acks_late=True,
+    ignore_result=True,  # sent from requests: no result-store round trip (it may be down)
     autoretry_for=(OSError, *STORAGE_ERRORS),  # a disk or bucket hiccup: try again
     retry_backoff=True,
     max_retries=3,

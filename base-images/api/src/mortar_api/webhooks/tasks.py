@@ -42,7 +42,11 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         return exc.code
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None, soft_time_limit=60, time_limit=90)
+# ignore_result: sent from requests, so no result-store subscription (it may be down)
+@shared_task(
+    bind=True, acks_late=True, ignore_result=True, max_retries=None, soft_time_limit=60,
+    time_limit=90,
+)  # fmt: skip
 def deliver_webhook(self, delivery_id: int) -> str:
     """POST the signed payload; on failure retry with exponential backoff, then give up."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
