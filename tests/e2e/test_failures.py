@@ -88,6 +88,7 @@ def test_uninstalled_dependency_gets_a_hint(stack, tag, tmp_path):
     proc = stack.mortar("site", "up", str(site), check=False)
     assert proc.returncode == 1
     assert "installing the site's api and web packages failed" in proc.stderr
-    assert "-m pip install -e" in proc.stderr
+    # the hint: a new dependency must be locked first (README.md, "Dependencies")
+    assert f"lock it: mortar site lock {site}" in proc.stderr
     assert not (stack.home / "nginx" / "sites" / f"{slug}.conf").exists()
     assert not (stack.home / "sites" / slug / "run").exists()  # no process was started

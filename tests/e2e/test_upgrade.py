@@ -45,16 +45,17 @@ from django.db import connection, migrations
 
 def check(apps, schema_editor):
     if os.environ.get("UPG_FAIL_SCHEMA") == connection.schema_name:
-        raise RuntimeError(f"upgrade probe refuses {connection.schema_name}")
+        raise RuntimeError(f"upgrade probe refuses {{connection.schema_name}}")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cms", "0004_page_search")]
+    dependencies = [("cms", "{cms_leaf}")]
     operations = [
         migrations.RunSQL("CREATE TABLE upgrade_probe (id int)", "DROP TABLE upgrade_probe"),
         migrations.RunPython(check, migrations.RunPython.noop),
     ]
 """
+PROBE = "0999_upgrade_probe"  # the newest cms migration in the next release
 SHARED_MIGRATION = """from django.db import migrations
 
 
@@ -117,7 +118,10 @@ def release_next(kit: Path) -> str:
     version = next_patch((kit / "VERSION").read_text().strip())
     run(["bash", "scripts/bump-version", version], kit)
     api = kit / "base-images" / "api" / "src" / "mortar_api"
-    (api / "cms" / "migrations" / "0005_upgrade_probe.py").write_text(TENANT_MIGRATION)
+    # after the newest cms migration, whatever it is (a release adds its own)
+    migrations_dir = api / "cms" / "migrations"
+    leaf = max(p.stem for p in migrations_dir.glob("0*.py") if p.stem != PROBE)
+    (migrations_dir / f"{PROBE}.py").write_text(TENANT_MIGRATION.format(cms_leaf=leaf))
     (api / "tenancy" / "migrations" / "0003_upgrade_probe.py").write_text(SHARED_MIGRATION)
     new = kit / "template" / "{{cookiecutter.site_slug}}" / NEW_FILE
     new.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +228,7 @@ def test_failed_upgrade_rolls_back_then_upgrade_moves_everything(stack, tag, tmp
         assert run(["git", "status", "--porcelain"], site_dir) == ""
         for schema in schemas:
             assert "upgrade_probe" not in tables(schema, db)
-            assert "0005_upgrade_probe" not in applied(schema, db, "cms")
+            assert PROBE not in applied(schema, db, "cms")
         assert "upgrade_probe_public" not in tables("public", db)
         status = json.loads(stack.mortar("site", "status", "--json").stdout)
         assert {r["slug"]: r for r in status}[slug]["state"] == "up"
@@ -247,7 +251,7 @@ def test_failed_upgrade_rolls_back_then_upgrade_moves_everything(stack, tag, tmp
         assert "upgrade_probe_public" in tables("public", db)
         for schema in [*schemas, "mortar_template"]:
             assert "upgrade_probe" in tables(schema, db), schema
-            assert "0005_upgrade_probe" in applied(schema, db, "cms"), schema
+            assert PROBE in applied(schema, db, "cms"), schema
         assert not [d for d in json.loads(stack.mortar("site", "status", "--json").stdout)
                     if d["slug"] == slug and d["state"] != "up"]  # fmt: skip
         serves_content()
