@@ -119,7 +119,9 @@ def _resolve(extras: list[str], have: dict[str, str], role: str) -> str:
         proc = subprocess.run(
             [find_uv_bin(), "pip", "compile", str(reqs), "--constraint", str(cons),
              "--generate-hashes", "--universal", "--python-version", IMAGE_PYTHON,
-             "--no-header", "--annotation-style", "line", "--quiet"],
+             "--no-header", "--annotation-style", "line", "--quiet",
+             # the system's trust store, as pip: a TLS-inspecting proxy's CA is there
+             "--native-tls"],
             capture_output=True, text=True, cwd=tmp, timeout=600,
         )  # fmt: skip
     if proc.returncode != 0:
