@@ -19,6 +19,8 @@ failed, in the tenant's schema, drained by the beat and worker every site alread
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import redis
@@ -30,8 +32,39 @@ log = logging.getLogger(__name__)
 # What a send to a down broker or a write to a down cache raises.
 REDIS_DOWN = (redis.RedisError, KombuOperationalError, ConnectionError, TimeoutError)
 
-# Schemas this process left entries in: the next request there that finds Redis up drains.
+# Schemas this process left entries in: the next request there that finds Redis up drains,
+# and so does a background thread of this process (every RETRY_EVERY seconds) - else other
+# processes' caches, which cannot see the entries, would wait for beat (60 s).
 _pending: set[str] = set()
+RETRY_EVERY = 2.0
+_retrier: threading.Thread | None = None
+_retrier_lock = threading.Lock()
+
+
+def _remember(schema: str) -> None:
+    global _retrier
+    _pending.add(schema)
+    with _retrier_lock:
+        if _retrier is None or not _retrier.is_alive():
+            _retrier = threading.Thread(target=_retry_loop, name="outbox-retry", daemon=True)
+            _retrier.start()
+
+
+def _retry_loop() -> None:
+    """Drain this process's pending schemas until none is left (Redis back)."""
+    from django.db import close_old_connections
+    from django_tenants.utils import schema_context
+
+    while _pending:
+        time.sleep(RETRY_EVERY)
+        for schema in list(_pending):
+            try:
+                with schema_context(schema):
+                    drain()
+            except Exception:  # Redis or the database still down: the next round tries
+                log.debug("outbox retry of %s failed", schema, exc_info=True)
+            finally:
+                close_old_connections()
 
 
 def _schema() -> str:
@@ -45,7 +78,7 @@ def record_invalidation(exc: BaseException) -> None:
     log.warning("cache invalidation deferred to the outbox (%s): %s", _schema(), exc)
     if not OutboxEntry.objects.filter(kind=OutboxEntry.Kind.INVALIDATE).exists():
         OutboxEntry.objects.create(kind=OutboxEntry.Kind.INVALIDATE, last_error=str(exc)[:500])
-    _pending.add(_schema())
+    _remember(_schema())
 
 
 def send_task(task: Any, *args: Any) -> None:
@@ -59,7 +92,7 @@ def send_task(task: Any, *args: Any) -> None:
         OutboxEntry.objects.create(
             kind=OutboxEntry.Kind.TASK, task=task.name, args=list(args), last_error=str(exc)[:500]
         )
-        _pending.add(_schema())
+        _remember(_schema())
 
 
 def send_on_commit(task: Any, *args: Any) -> None:
