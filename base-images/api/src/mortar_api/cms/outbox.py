@@ -3,8 +3,9 @@
 A save commits to PostgreSQL whatever Redis does. When the cache invalidation (the
 generation bump) or a Celery enqueue (contact mail, renditions, webhooks) fails because
 Redis - cache or broker - is down, the work is written here, an ``OutboxEntry`` in the
-tenant's schema, and ``drain`` applies it once Redis answers: beat's per-tenant
-"cms: drain outbox" every 60 s, and the next request of this process that finds Redis up.
+tenant's schema, and ``drain`` applies it once Redis answers: a background thread of the
+process that wrote it (every 2 s), the next request of that process that finds Redis up,
+and beat's per-tenant "cms: drain outbox" every 60 s (entries of a process that died).
 Tasks sent from here are idempotent (``send_contact_email`` checks ``emailed_at``), so an
 entry applied twice (a crash between send and delete) does no harm.
 
